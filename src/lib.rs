@@ -1,0 +1,5 @@
+//! mipsvisor's portable core: everything that is not inline assembly lives
+//! here as plain Rust, so `scripts/host-test` exercises it on x86_64.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
