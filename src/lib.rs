@@ -3,3 +3,5 @@
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
+
+pub mod cp0;

@@ -3,6 +3,11 @@
 #![feature(asm_experimental_arch)]
 use core::panic::PanicInfo;
 #[no_mangle]
-pub extern "C" fn rust_main() -> ! { let _ = mipsvisor::answer(); loop {} }
+pub extern "C" fn rust_main() -> ! {
+    let _ = mipsvisor::answer();
+    loop {}
+}
 #[panic_handler]
-fn panic(_: &PanicInfo) -> ! { loop {} }
+fn panic(_: &PanicInfo) -> ! {
+    loop {}
+}
