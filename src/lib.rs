@@ -5,3 +5,5 @@
 extern crate alloc;
 
 pub mod cp0;
+pub mod mmu;
+pub mod word;

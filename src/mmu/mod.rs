@@ -1,0 +1,3 @@
+//! Guest-virtual to host-physical translation kept by the monitor.
+
+pub mod layout;
