@@ -4,6 +4,12 @@
 
 extern crate alloc;
 
+pub mod board;
+pub mod bootargs;
 pub mod cp0;
+pub mod cpu;
+pub mod memmap;
 pub mod mmu;
+pub mod trapframe;
+pub mod uart16550;
 pub mod word;

@@ -1,0 +1,67 @@
+//! CP0 register access. Register numbers come from `mipsvisor::cp0`.
+
+use mipsvisor::cp0;
+
+/// `mfc0` of a register named by a `Cp0Reg` constant.
+#[macro_export]
+macro_rules! mfc0 {
+    ($r:expr) => {{
+        const R: mipsvisor::cp0::Cp0Reg = $r;
+        let value: u32;
+        // SAFETY: reading CP0 has no side effect on the registers we name.
+        unsafe {
+            core::arch::asm!("mfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+        value
+    }};
+}
+
+/// `mtc0` followed by `ehb`, so the write is seen by the next instruction.
+#[macro_export]
+macro_rules! mtc0 {
+    ($r:expr, $value:expr) => {{
+        const R: mipsvisor::cp0::Cp0Reg = $r;
+        let value: u32 = $value;
+        // SAFETY: the caller chose the register and value; ehb clears the hazard.
+        unsafe {
+            core::arch::asm!("mtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+    }};
+}
+
+/// Reads a register that is as wide as the host word (EPC, BadVAddr, ...).
+#[macro_export]
+macro_rules! mfc0_word {
+    ($r:expr) => {{
+        const R: mipsvisor::cp0::Cp0Reg = $r;
+        let value: usize;
+        #[cfg(target_pointer_width = "64")]
+        // SAFETY: as `mfc0!`.
+        unsafe {
+            core::arch::asm!("dmfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+        #[cfg(target_pointer_width = "32")]
+        // SAFETY: as `mfc0!`.
+        unsafe {
+            core::arch::asm!("mfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+        value
+    }};
+}
+
+pub fn disable_interrupts() {
+    // SAFETY: `di` only clears Status.IE.
+    unsafe { core::arch::asm!("di", "ehb") };
+}
+
+/// The identification registers the probe decodes.
+pub fn snapshot() -> mipsvisor::cpu::Cp0Snapshot {
+    mipsvisor::cpu::Cp0Snapshot::read_with(mfc0!(cp0::PRID), |n| match n {
+        0 => mfc0!(cp0::CONFIG0),
+        1 => mfc0!(cp0::CONFIG1),
+        2 => mfc0!(cp0::CONFIG2),
+        3 => mfc0!(cp0::CONFIG3),
+        4 => mfc0!(cp0::CONFIG4),
+        _ => mfc0!(cp0::CONFIG5),
+    })
+}

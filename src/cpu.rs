@@ -1,0 +1,215 @@
+//! The CPU probe: one place that turns raw CP0 identification registers into
+//! the facts the monitor decides by. Hardware reads live in the firmware's
+//! arch layer; this module only decodes, so host tests feed it recorded values.
+
+use core::fmt;
+
+use crate::cp0::fields::{
+    ArchType, CacheGeometry, Config0, Config1, Config3, Config4, Config5, MmuType, PrId,
+};
+use crate::word::WordSize;
+
+/// Identification registers as read from the CPU. `config[n]` is `None` when
+/// Config(n) is not implemented (the previous register's M bit was clear).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cp0Snapshot {
+    pub prid: u32,
+    pub config: [Option<u32>; 6],
+}
+
+impl Cp0Snapshot {
+    /// Builds a snapshot by following the Config M chain through `read(n)`,
+    /// reading Config(n+1) only when Config(n).M says it exists.
+    pub fn read_with(prid: u32, mut read_config: impl FnMut(u8) -> u32) -> Self {
+        let mut config = [None; 6];
+        for n in 0..config.len() {
+            let value = read_config(n as u8);
+            config[n] = Some(value);
+            if value & (1 << 31) == 0 {
+                break;
+            }
+        }
+        Cp0Snapshot { prid, config }
+    }
+}
+
+/// Instruction-set architecture: word size and release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Isa {
+    pub word: WordSize,
+    /// 1, 2 (Release 2 to 5, which Config.AR does not tell apart) or 6.
+    pub release: u8,
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bits = match self.word {
+            WordSize::W32 => 32,
+            WordSize::W64 => 64,
+        };
+        write!(f, "MIPS{bits}r{}", self.release)
+    }
+}
+
+/// Everything the monitor needs to know about the CPU it runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuInfo {
+    pub prid: PrId,
+    pub model: &'static str,
+    pub isa: Isa,
+    pub big_endian: bool,
+    pub mmu: MmuType,
+    pub tlb_entries: u32,
+    /// Bit n set: KScratch at CP0 31, select n.
+    pub kscratch: u8,
+    pub bad_instr: bool,
+    pub bad_instr_p: bool,
+    pub segment_control: bool,
+    pub page_walker: bool,
+    pub mmid: bool,
+    pub ginvt: bool,
+    pub vz: bool,
+    pub fpu: bool,
+    pub user_local: bool,
+    pub rixi: bool,
+    pub icache: Option<CacheGeometry>,
+    pub dcache: Option<CacheGeometry>,
+}
+
+/// MIPS Technologies / Imagination implementation numbers (PRId bits 15:8).
+fn model_name(prid: PrId, fpu: bool) -> &'static str {
+    if prid.company() != PrId::COMPANY_MIPS {
+        return "unknown";
+    }
+    match (prid.implementation(), fpu) {
+        (0x93, true) => "24Kf",
+        (0x93, false) => "24Kc",
+        (0x95, true) => "34Kf",
+        (0x95, false) => "34Kc",
+        (0x97, true) => "74Kf",
+        (0x97, false) => "74Kc",
+        (0x99, _) => "1004K",
+        (0x9a, _) => "1074K",
+        (0xa0, _) | (0xa1, _) => "interAptiv",
+        (0xa2, _) | (0xa3, _) => "proAptiv",
+        (0xa8, _) => "P5600",
+        (0xa9, _) => "I6400",
+        (0xb0, _) => "I6500",
+        (0xb1, _) => "P6600",
+        _ => "unknown",
+    }
+}
+
+impl CpuInfo {
+    pub fn probe(raw: &Cp0Snapshot) -> CpuInfo {
+        let c0 = Config0::from_bits_retain(raw.config[0].unwrap_or(0));
+        let c1 = raw.config[1].map(Config1::from_bits_retain);
+        let c3 = Config3::from_bits_retain(raw.config[3].unwrap_or(0));
+        let c4 = raw.config[4].map(Config4::from_bits_retain);
+        let c5 = Config5::from_bits_retain(raw.config[5].unwrap_or(0));
+        let prid = PrId(raw.prid);
+        let fpu = c1.is_some_and(|c| c.contains(Config1::FP));
+
+        let word = match c0.arch_type() {
+            ArchType::Mips32 | ArchType::Reserved => WordSize::W32,
+            ArchType::Mips64Compat32 | ArchType::Mips64 => WordSize::W64,
+        };
+        let release = match c0.arch_revision() {
+            0 => 1,
+            1 => 2,
+            _ => 6,
+        };
+
+        let mut tlb_entries = c1.map_or(0, |c| c.mmu_size());
+        if let Some(c4) = c4 {
+            // Config4.MMUExtDef 1: MMUSizeExt extends MMUSize; 3: VTLBSizeExt does.
+            match c4.mmu_ext_def() {
+                1 => tlb_entries += c4.mmu_size_ext() << 6,
+                3 => tlb_entries += c4.vtlb_size_ext() << 6,
+                _ => {}
+            }
+        }
+        if !matches!(c0.mmu_type(), MmuType::StandardTlb | MmuType::DualVtlbFtlb) {
+            tlb_entries = 0;
+        }
+
+        CpuInfo {
+            prid,
+            model: model_name(prid, fpu),
+            isa: Isa { word, release },
+            big_endian: c0.contains(Config0::BE),
+            mmu: c0.mmu_type(),
+            tlb_entries,
+            kscratch: c4.map_or(0, |c| c.kscratch_exist()) & 0xfc,
+            bad_instr: c3.contains(Config3::BI),
+            bad_instr_p: c3.contains(Config3::BP),
+            segment_control: c3.contains(Config3::SC),
+            page_walker: c3.contains(Config3::PW),
+            mmid: c5.contains(Config5::MI),
+            ginvt: c5.ginv_support() == 3,
+            vz: c3.contains(Config3::VZ),
+            fpu,
+            user_local: c3.contains(Config3::ULRI),
+            rixi: c3.contains(Config3::RXI),
+            icache: c1.and_then(|c| c.icache()),
+            dcache: c1.and_then(|c| c.dcache()),
+        }
+    }
+
+    /// KScratch selects present, lowest first.
+    pub fn kscratch_selects(&self) -> impl Iterator<Item = u8> + '_ {
+        (2..8).filter(move |sel| self.kscratch & (1 << sel) != 0)
+    }
+}
+
+struct YesNo(bool);
+
+impl fmt::Display for YesNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "yes" } else { "no" })
+    }
+}
+
+struct Cache(Option<CacheGeometry>);
+
+impl fmt::Display for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, "{}K {}-way {}B", c.size_bytes() / 1024, c.ways, c.line_bytes),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+/// The banner's CPU part: `24Kf PRId 0x00019300 MIPS32r2 BE, TLB 16, KScratch none, ...`.
+impl fmt::Display for CpuInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let endian = if self.big_endian { "BE" } else { "LE" };
+        write!(
+            f,
+            "{} PRId {:#010x} {} {endian}, TLB {}, KScratch ",
+            self.model, self.prid.0, self.isa, self.tlb_entries
+        )?;
+        let mut selects = self.kscratch_selects().peekable();
+        if selects.peek().is_none() {
+            f.write_str("none")?;
+        }
+        for (i, sel) in selects.enumerate() {
+            write!(f, "{}{sel}", if i == 0 { "sel " } else { "," })?;
+        }
+        write!(
+            f,
+            ", BadInstr {}, BadInstrP {}, SegCtl {}, PW {}, MMID {}, GINVT {}, VZ {}, FPU {}, I$ {}, D$ {}",
+            YesNo(self.bad_instr),
+            YesNo(self.bad_instr_p),
+            YesNo(self.segment_control),
+            YesNo(self.page_walker),
+            YesNo(self.mmid),
+            YesNo(self.ginvt),
+            YesNo(self.vz),
+            YesNo(self.fpu),
+            Cache(self.icache),
+            Cache(self.dcache),
+        )
+    }
+}

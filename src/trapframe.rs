@@ -1,0 +1,145 @@
+//! The registers an exception entry saves, and their dump for the console.
+
+use core::fmt;
+
+use crate::cp0::fields::{Cause, Status};
+
+/// Which exception vector slot was entered (offset from EBase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Vector {
+    TlbRefill = 0x000,
+    XtlbRefill = 0x080,
+    CacheError = 0x100,
+    General = 0x180,
+    Interrupt = 0x200,
+}
+
+impl Vector {
+    pub fn from_offset(offset: usize) -> Option<Vector> {
+        [Vector::TlbRefill, Vector::XtlbRefill, Vector::CacheError, Vector::General, Vector::Interrupt]
+            .into_iter()
+            .find(|v| *v as usize == offset)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Vector::TlbRefill => "TLB refill vector",
+            Vector::XtlbRefill => "XTLB refill vector",
+            Vector::CacheError => "cache error vector",
+            Vector::General => "general exception vector",
+            Vector::Interrupt => "interrupt vector",
+        }
+    }
+}
+
+/// Saved state, laid out for the assembly entry (offsets from `field_offset`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrapFrame {
+    pub gpr: [usize; 32],
+    pub hi: usize,
+    pub lo: usize,
+    pub epc: usize,
+    pub bad_vaddr: usize,
+    pub status: usize,
+    pub cause: usize,
+    /// Vector offset the exception came through (a `Vector` value).
+    pub vector: usize,
+    _align: usize,
+}
+
+/// Byte offsets of the fields the assembly stores, for `global_asm!` consts.
+pub mod offset {
+    use super::TrapFrame;
+    use core::mem::offset_of;
+    pub const fn gpr(n: usize) -> usize {
+        offset_of!(TrapFrame, gpr) + n * core::mem::size_of::<usize>()
+    }
+    pub const HI: usize = offset_of!(TrapFrame, hi);
+    pub const LO: usize = offset_of!(TrapFrame, lo);
+    pub const EPC: usize = offset_of!(TrapFrame, epc);
+    pub const BAD_VADDR: usize = offset_of!(TrapFrame, bad_vaddr);
+    pub const STATUS: usize = offset_of!(TrapFrame, status);
+    pub const CAUSE: usize = offset_of!(TrapFrame, cause);
+    pub const VECTOR: usize = offset_of!(TrapFrame, vector);
+    pub const SIZE: usize = core::mem::size_of::<TrapFrame>();
+}
+
+/// Conventional names of the general registers (o32 spelling).
+pub const GPR_NAMES: [&str; 32] = [
+    "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0",
+    "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
+];
+
+impl TrapFrame {
+    pub fn cause(&self) -> Cause {
+        Cause::from_bits_retain(self.cause as u32)
+    }
+
+    pub fn status(&self) -> Status {
+        Status::from_bits_retain(self.status as u32)
+    }
+}
+
+/// A register dump: cause name, vector, EPC, BadVAddr, Status, Cause, GPRs.
+pub struct Dump<'a>(pub &'a TrapFrame);
+
+impl fmt::Display for Dump<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let frame = self.0;
+        let width = core::mem::size_of::<usize>() * 2;
+        let vector = Vector::from_offset(frame.vector).map_or("unknown vector", Vector::describe);
+        writeln!(f, "exception: {} via {vector}", frame.cause().exc_code().describe())?;
+        writeln!(
+            f,
+            "  EPC {:#0w$x}  BadVAddr {:#0w$x}  Status {:#010x}  Cause {:#010x}{}",
+            frame.epc,
+            frame.bad_vaddr,
+            frame.status as u32,
+            frame.cause as u32,
+            if frame.cause().contains(Cause::BD) { "  (in branch delay slot)" } else { "" },
+            w = width + 2,
+        )?;
+        for (row, names) in GPR_NAMES.chunks(4).enumerate() {
+            f.write_str(" ")?;
+            for (col, name) in names.iter().enumerate() {
+                write!(f, " {name:>4} {:0w$x}", frame.gpr[row * 4 + col], w = width)?;
+            }
+            writeln!(f)?;
+        }
+        write!(f, "    hi {:0w$x}    lo {:0w$x}", frame.hi, frame.lo, w = width)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn dump_names_cause_vector_and_every_register() {
+        let mut frame = TrapFrame::default();
+        frame.cause = (1 << 31) | (2 << 2); // BD, ExcCode 2 = TLBL
+        frame.vector = Vector::TlbRefill as usize;
+        frame.epc = 0x8010_0040;
+        frame.bad_vaddr = 0xc000_1230;
+        frame.gpr[31] = 0x1234;
+        let text = Dump(&frame).to_string();
+        assert!(text.starts_with("exception: TLBL"), "{text}");
+        assert!(text.contains("via TLB refill vector"));
+        assert!(text.contains("BadVAddr 0x00000000c0001230"));
+        assert!(text.contains("(in branch delay slot)"));
+        assert!(text.contains("  ra 0000000000001234"));
+        assert_eq!(text.lines().count(), 2 + 8 + 1);
+    }
+
+    #[test]
+    fn frame_layout_is_what_the_assembly_assumes() {
+        let w = core::mem::size_of::<usize>();
+        assert_eq!(offset::gpr(31), 31 * w);
+        assert_eq!(offset::HI, 32 * w);
+        assert_eq!(offset::VECTOR, 38 * w);
+        assert_eq!(offset::SIZE % 16, 0, "the frame keeps the stack 16-byte aligned");
+    }
+}
