@@ -1,3 +1,5 @@
 //! Guest-virtual to host-physical translation kept by the monitor.
 
+pub mod aligned;
+pub mod entrylo;
 pub mod layout;
