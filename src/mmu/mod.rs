@@ -2,4 +2,5 @@
 
 pub mod aligned;
 pub mod entrylo;
+pub mod gva;
 pub mod layout;
