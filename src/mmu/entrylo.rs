@@ -66,7 +66,7 @@ impl EntryLo {
 
     /// A valid, non-global entry for the host page at `host_phys`.
     pub fn new(host_phys: u64, cca: u8, access: Access) -> Result<Self, EntryLoError> {
-        if host_phys % u64::from(PAGE_SIZE) != 0 {
+        if !host_phys.is_multiple_of(u64::from(PAGE_SIZE)) {
             return Err(EntryLoError::MisalignedPhys(host_phys));
         }
         if host_phys >= HOST_PHYS_LIMIT {

@@ -282,7 +282,7 @@ impl<W: PteWord> GvaTable<W> {
         if end > GVA_LIMIT {
             return Err(GvaError::OutOfRange { gva: end });
         }
-        if end % PAGE_SIZE != 0 {
+        if !end.is_multiple_of(PAGE_SIZE) {
             return Err(GvaError::Misaligned { gva: end, alignment: PAGE_SIZE });
         }
         if start > end {
@@ -405,7 +405,7 @@ fn check_aligned_in_range(gva: u32, alignment: u32) -> Result<(), GvaError> {
     if gva >= GVA_LIMIT {
         return Err(GvaError::OutOfRange { gva });
     }
-    if gva % alignment != 0 {
+    if !gva.is_multiple_of(alignment) {
         return Err(GvaError::Misaligned { gva, alignment });
     }
     Ok(())
