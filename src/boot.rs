@@ -83,7 +83,8 @@ fn install_vectors() {
 pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
     let protocol = BootProtocol::from_registers(a0 as u64, a1 as u64, a2 as u64, a3 as u64);
     let platform = protocol.platform();
-    let cpu = CpuInfo::probe(&arch::cp0::snapshot());
+    let snapshot = arch::cp0::snapshot();
+    let cpu = CpuInfo::probe(&snapshot);
     let Some(board) = board::identify(platform, cpu.model, arch::TARGET) else {
         // Speak on the platform's usual console, if any board of it is known.
         if let Some(any) = BOARDS.iter().find(|b| b.platform == platform) {
@@ -130,6 +131,7 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
     });
 
     println!("mipsvisor {} on {}: {}", env!("CARGO_PKG_VERSION"), board.name, cpu);
+    println!("cp0: {snapshot}");
     println!("memory: {memory}");
     println!("cmdline: \"{}\"", info.cmdline);
     Boot { board, cpu, info, memory }

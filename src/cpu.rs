@@ -33,6 +33,19 @@ impl Cp0Snapshot {
     }
 }
 
+/// The raw registers, for the boot log and bug reports.
+impl fmt::Display for Cp0Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PRId {:#010x}", self.prid)?;
+        for (n, value) in self.config.iter().enumerate() {
+            if let Some(value) = value {
+                write!(f, " Config{n} {value:#010x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Instruction-set architecture: word size and release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Isa {
@@ -211,5 +224,129 @@ impl fmt::Display for CpuInfo {
             Cache(self.icache),
             Cache(self.dcache),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    // Raw registers recorded from QEMU 7.2 at boot (the `cp0:` line; Config0.K0
+    // already 3 because start-up set it). Expected facts come from the
+    // CPU table in shared/docs/platforms.md, not from this decoder.
+    const QEMU_24KF_BE: Cp0Snapshot = Cp0Snapshot {
+        prid: 0x0001_9300,
+        config: [Some(0x8000_8483), Some(0x9e19_0c8f), Some(0x8000_0000), Some(0), None, None],
+    };
+    const QEMU_24KF_LE: Cp0Snapshot = Cp0Snapshot {
+        prid: 0x0001_9300,
+        config: [Some(0x8000_0483), Some(0x9e19_0c8f), Some(0x8000_0000), Some(0), None, None],
+    };
+    const QEMU_74KF: Cp0Snapshot = Cp0Snapshot {
+        prid: 0x0001_9700,
+        config: [Some(0x8000_8483), Some(0x9e19_0c8f), Some(0x8000_0000), Some(0x0000_0c20), None, None],
+    };
+    const QEMU_P5600: Cp0Snapshot = Cp0Snapshot {
+        prid: 0x0001_a800,
+        config: [
+            Some(0x8004_0483),
+            Some(0xfea3_519b),
+            Some(0x8000_0000),
+            Some(0xbf00_30a0),
+            Some(0xc01c_0000),
+            Some(0x1000_0038),
+        ],
+    };
+    const QEMU_I6500: Cp0Snapshot = Cp0Snapshot {
+        prid: 0x0001_b000,
+        config: [
+            Some(0x8000_4883),
+            Some(0x9eab_558b),
+            Some(0x8000_0000),
+            Some(0xbc00_30a0),
+            Some(0xf0fc_0000),
+            Some(0x0000_2098),
+        ],
+    };
+
+    #[test]
+    fn m_chain_stops_reading_at_the_first_clear_m_bit() {
+        let values = [0x8000_0483, 0x1e19_0c8f, 0xdead_beef];
+        let mut reads = alloc::vec::Vec::new();
+        let snap = Cp0Snapshot::read_with(0x19300, |n| {
+            reads.push(n);
+            values[n as usize]
+        });
+        assert_eq!(reads, [0, 1], "Config1.M clear: Config2 must not be read");
+        assert_eq!(snap.config[2], None);
+    }
+
+    #[test]
+    fn qemu_24kf_is_mips32r2_with_16_tlb_entries_and_no_kscratch() {
+        let cpu = CpuInfo::probe(&QEMU_24KF_BE);
+        assert_eq!(cpu.model, "24Kf");
+        assert_eq!(cpu.isa, Isa { word: WordSize::W32, release: 2 });
+        assert!(cpu.big_endian);
+        assert_eq!(cpu.tlb_entries, 16);
+        assert_eq!(cpu.kscratch, 0);
+        assert!(!cpu.segment_control && !cpu.page_walker && !cpu.mmid && !cpu.bad_instr);
+        assert!(cpu.fpu);
+        assert!(!CpuInfo::probe(&QEMU_24KF_LE).big_endian);
+        let banner = cpu.to_string();
+        assert!(banner.starts_with("24Kf PRId 0x00019300 MIPS32r2 BE, TLB 16, KScratch none,"), "{banner}");
+    }
+
+    #[test]
+    fn qemu_74kf_is_named_and_has_no_kscratch() {
+        let cpu = CpuInfo::probe(&QEMU_74KF);
+        assert_eq!(cpu.model, "74Kf");
+        assert_eq!(cpu.tlb_entries, 16);
+        assert_eq!(cpu.kscratch, 0);
+    }
+
+    #[test]
+    fn qemu_p5600_has_64_entries_kscratch_2_to_4_segctl_and_page_walker() {
+        let cpu = CpuInfo::probe(&QEMU_P5600);
+        assert_eq!(cpu.model, "P5600");
+        assert_eq!(cpu.isa, Isa { word: WordSize::W32, release: 2 });
+        assert!(!cpu.big_endian);
+        assert_eq!(cpu.tlb_entries, 64);
+        assert_eq!(cpu.kscratch_selects().collect::<alloc::vec::Vec<_>>(), [2, 3, 4]);
+        assert!(cpu.segment_control && cpu.page_walker && cpu.bad_instr && cpu.bad_instr_p);
+        assert!(!cpu.mmid && !cpu.vz);
+        assert!(cpu.to_string().contains("TLB 64, KScratch sel 2,3,4, BadInstr yes"));
+    }
+
+    #[test]
+    fn qemu_i6500_is_mips64r6_with_kscratch_2_to_7_and_no_mmid() {
+        let cpu = CpuInfo::probe(&QEMU_I6500);
+        assert_eq!(cpu.model, "I6500");
+        assert_eq!(cpu.isa, Isa { word: WordSize::W64, release: 6 });
+        assert_eq!(cpu.isa.to_string(), "MIPS64r6");
+        assert_eq!(cpu.tlb_entries, 16);
+        assert_eq!(cpu.kscratch, 0xfc);
+        // platforms.md: stock QEMU 7.2 sets neither Config5.MI nor Config5.GI.
+        assert!(!cpu.mmid && !cpu.ginvt);
+        assert!(!cpu.segment_control && !cpu.page_walker);
+    }
+
+    #[test]
+    fn mmid_ginvt_and_tlb_size_extension_are_decoded_when_present() {
+        // A patched I6500: Config5.MI (bit 17), GI = 3 (bits 16:15); Config4
+        // MMUExtDef = 1 with MMUSizeExt = 1 adds 64 entries.
+        let mut raw = QEMU_I6500;
+        raw.config[5] = Some(0x0000_2098 | (1 << 17) | (3 << 15));
+        raw.config[4] = Some(0xf0fc_0000 | (1 << 14) | 1);
+        let cpu = CpuInfo::probe(&raw);
+        assert!(cpu.mmid && cpu.ginvt);
+        assert_eq!(cpu.tlb_entries, 16 + 64);
+    }
+
+    #[test]
+    fn a_cpu_of_another_company_is_unknown_not_misnamed() {
+        let mut raw = QEMU_24KF_BE;
+        raw.prid = 0x0002_9300;
+        assert_eq!(CpuInfo::probe(&raw).model, "unknown");
     }
 }

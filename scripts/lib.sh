@@ -1,0 +1,70 @@
+# Shared helpers for scripts/: board files, tool installation, building.
+# Source it; it sets $root to the repository root.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "error: $*" >&2; exit 1; }
+
+board_names() {
+    local f
+    for f in "$root"/boards/*.toml; do basename "$f" .toml; done
+}
+
+# board_field BOARD KEY: the value of KEY in boards/BOARD.toml, quotes removed.
+board_field() {
+    sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$root/boards/$1.toml" | sed 's/^"\(.*\)"$/\1/' | head -n 1
+}
+
+require_board() {
+    [ -f "$root/boards/$1.toml" ] && return 0
+    echo "error: unknown board '$1'; known boards: $(board_names | tr '\n' ' ')" >&2
+    exit 2
+}
+
+# Installs Debian packages that provide the given commands when missing.
+# Usage: ensure_commands cmd:package [cmd:package ...]
+ensure_commands() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+ensure_qemu() { ensure_commands qemu-system-mips:qemu-system-mips; }
+
+ensure_rust_src() {
+    local sysroot
+    sysroot=$(cd "$root" && rustc --print sysroot)
+    [ -d "$sysroot/lib/rustlib/src/rust/library" ] && return 0
+    (cd "$root" && rustup component add rust-src) >&2
+}
+
+ensure_binutils() {
+    ensure_commands mips-linux-gnu-as:binutils-mips-linux-gnu mipsel-linux-gnu-as:binutils-mipsel-linux-gnu \
+        mips64el-linux-gnuabi64-as:binutils-mips64el-linux-gnuabi64
+}
+
+# The ELF the cargo build for TARGET produces (TARGET as a board file names it).
+target_dir_name() { basename "$1" .json; }
+
+# build_monitor BOARD: release-builds the monitor for the board's target and
+# prints the ELF's path.
+build_monitor() {
+    local target
+    target=$(board_field "$1" target)
+    (cd "$root" && cargo build --release --target "$target" >&2) || die "monitor build for $1 failed"
+    echo "$root/target/$(target_dir_name "$target")/release/mipsvisor"
+}
+
+# qemu_command BOARD ELF: the QEMU invocation for a board, one word per line,
+# console on stdio (no QEMU monitor on it, so a test can own the stream).
+qemu_command() {
+    local board=$1 elf=$2
+    printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -kernel "$elf"
+}
