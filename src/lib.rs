@@ -6,5 +6,6 @@ extern crate alloc;
 
 pub mod cp0;
 pub mod mmu;
+pub mod refill;
 pub mod uasm;
 pub mod word;
