@@ -10,6 +10,8 @@ pub mod cp0;
 pub mod cpu;
 pub mod memmap;
 pub mod mmu;
+pub mod refill;
 pub mod trapframe;
 pub mod uart16550;
+pub mod uasm;
 pub mod word;
