@@ -1,0 +1,135 @@
+"""Console harness for QEMU smoke tests: start QEMU with its console on a
+pipe, wait for text with a timeout, type, and always stop QEMU by its PID.
+
+Failures raise ConsoleTimeout carrying the transcript, which the runner
+prints, so a failed boot shows what the console said.
+"""
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def board(name):
+    """The board file as a dict (the same file build.rs and scripts/ read)."""
+    path = ROOT / "boards" / f"{name}.toml"
+    if not path.exists():
+        known = sorted(p.stem for p in (ROOT / "boards").glob("*.toml"))
+        raise SystemExit(f"unknown board '{name}'; known boards: {' '.join(known)}")
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def board_names():
+    return sorted(p.stem for p in (ROOT / "boards").glob("*.toml"))
+
+
+def build_monitor(name):
+    """Release-builds the monitor for a board; returns the ELF path."""
+    out = subprocess.run(
+        ["bash", "-c", f'source "{ROOT}/scripts/lib.sh" && build_monitor "$1"', "build", name],
+        stdout=subprocess.PIPE, check=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def qemu_command(name, kernel, append="", extra=()):
+    b = board(name)
+    return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-kernel", kernel, "-append", append, *extra]
+
+
+class ConsoleTimeout(Exception):
+    def __init__(self, what, transcript):
+        super().__init__(what)
+        self.what = what
+        self.transcript = transcript
+
+
+class Console:
+    def __init__(self, command, name="qemu"):
+        self.name = name
+        self.command = command
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        self.transcript = ""
+        self.cursor = 0  # expect() matches only text after the previous match
+
+    def _read_some(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
+        if not ready:
+            return False
+        data = os.read(self.proc.stdout.fileno(), 65536)
+        if not data:
+            raise ConsoleTimeout("QEMU exited (console closed)", self.transcript)
+        self.transcript += data.decode("utf-8", "replace").replace("\r\n", "\n")
+        return True
+
+    def expect(self, pattern, timeout=30):
+        """Waits until `pattern` (a regex) appears after the last match."""
+        regex = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = regex.search(self.transcript, self.cursor)
+            if m:
+                self.cursor = m.end()
+                return m
+            if not self._read_some(deadline) and time.monotonic() >= deadline:
+                raise ConsoleTimeout(f"no /{pattern}/ within {timeout}s", self.transcript)
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.pid, 15)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, 9)
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Runner:
+    """Runs named checks, prints PASS/FAIL lines and a closing summary line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def check(self, name, fn, *args):
+        started = time.monotonic()
+        try:
+            fn(*args)
+        except ConsoleTimeout as e:
+            self.failed.append(name)
+            print(f"FAIL {name}: {e.what}\n--- console transcript ---\n{e.transcript}\n--- end ---", flush=True)
+        except AssertionError as e:
+            self.failed.append(name)
+            print(f"FAIL {name}: {e}", flush=True)
+        else:
+            self.passed += 1
+            print(f"PASS {name} ({time.monotonic() - started:.1f}s)", flush=True)
+
+    def finish(self):
+        print(f"smoke: {self.passed} passed, {len(self.failed)} failed")
+        if self.failed:
+            print("failed: " + " ".join(self.failed))
+        sys.exit(1 if self.failed else 0)
