@@ -6,4 +6,5 @@ extern crate alloc;
 
 pub mod cp0;
 pub mod mmu;
+pub mod vcpu;
 pub mod word;
