@@ -14,4 +14,5 @@ pub mod refill;
 pub mod trapframe;
 pub mod uart16550;
 pub mod uasm;
+pub mod vcpu;
 pub mod word;

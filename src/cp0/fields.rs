@@ -474,6 +474,204 @@ impl EBase {
     }
 }
 
+bitflags! {
+    /// Config7 (CP0 16, 7): implementation-specific; these bits are the
+    /// 24K/34K/74K family's (MIPS32 24K Software User's Manual).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Config7: u32 {
+        /// Instruction cache virtual aliases are removed by hardware.
+        const IAR = 1 << 10;
+        /// Data cache virtual aliases are removed by hardware.
+        const AR = 1 << 16;
+        /// WAIT ignores Status.IE: a pending interrupt ends it even when masked.
+        const WII = 1 << 31;
+        const _ = !0;
+    }
+}
+
+impl CacheGeometry {
+    /// Encodes this geometry as Config1's (S, L, A) triple, or `None` when
+    /// the field widths cannot express it (sets 32..=4096, line 4..=128, 1..=8 ways).
+    pub const fn to_sla(self) -> Option<(u32, u32, u32)> {
+        let s = match self.sets {
+            32 => 7,
+            64 | 128 | 256 | 512 | 1024 | 2048 | 4096 => (self.sets / 64).trailing_zeros(),
+            _ => return None,
+        };
+        let l = match self.line_bytes {
+            4 | 8 | 16 | 32 | 64 | 128 => self.line_bytes.trailing_zeros() - 1,
+            _ => return None,
+        };
+        if self.ways == 0 || self.ways > 8 {
+            return None;
+        }
+        Some((s, l, self.ways - 1))
+    }
+}
+
+bitflags! {
+    /// Index (CP0 0, 0).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Index: u32 {
+        /// Probe failure: the last TLBP found no matching entry.
+        const P = 1 << 31;
+        const _ = !0;
+    }
+}
+
+impl Index {
+    /// The TLB entry number in the low bits (P excluded).
+    pub const fn index(self) -> u32 {
+        self.bits() & !Self::P.bits()
+    }
+}
+
+/// EntryHi (CP0 10, 0) of a MIPS32 TLB without 1 KiB pages: VPN2 in bits
+/// 31:13, ASID in bits 7:0, bits 12:8 zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EntryHi(pub u32);
+
+impl EntryHi {
+    pub const VPN2_MASK: u32 = 0xffff_e000;
+    pub const ASID_MASK: u32 = 0xff;
+
+    /// VPN2 left in place: the virtual address of the even page of the pair
+    /// (before any PageMask is applied).
+    pub const fn vpn2_address(self) -> u32 {
+        self.0 & Self::VPN2_MASK
+    }
+
+    pub const fn asid(self) -> u8 {
+        (self.0 & Self::ASID_MASK) as u8
+    }
+
+    pub const fn with_asid(self, asid: u8) -> Self {
+        EntryHi((self.0 & !Self::ASID_MASK) | asid as u32)
+    }
+
+    /// Replaces VPN2 with `address` bits 31:13, as a TLB exception does.
+    pub const fn with_vpn2_of(self, address: u32) -> Self {
+        EntryHi((self.0 & !Self::VPN2_MASK) | (address & Self::VPN2_MASK))
+    }
+}
+
+bitflags! {
+    /// EntryLo0 / EntryLo1 (CP0 2 and 3, select 0), MIPS32 layout without RI/XI.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct EntryLo: u32 {
+        /// Global: the entry ignores ASID (the TLB keeps G0 AND G1).
+        const G = 1 << 0;
+        /// Valid.
+        const V = 1 << 1;
+        /// Dirty: writes allowed.
+        const D = 1 << 2;
+        const _ = !0;
+    }
+}
+
+impl EntryLo {
+    pub const PFN_SHIFT: u32 = 6;
+    pub const C_SHIFT: u32 = 3;
+
+    /// Page frame number: physical address bits 35:12 (PFN field, bits 29:6).
+    pub const fn pfn(self) -> u32 {
+        field(self.bits(), Self::PFN_SHIFT, 24)
+    }
+
+    pub const fn with_pfn(self, pfn: u32) -> Self {
+        let field_mask = 0x00ff_ffff << Self::PFN_SHIFT;
+        Self::from_bits_retain((self.bits() & !field_mask) | ((pfn << Self::PFN_SHIFT) & field_mask))
+    }
+
+    /// Cacheability and coherency attribute (C field, bits 5:3).
+    pub const fn cca(self) -> u8 {
+        field(self.bits(), Self::C_SHIFT, 3) as u8
+    }
+
+    pub const fn with_cca(self, cca: u8) -> Self {
+        Self::from_bits_retain(
+            (self.bits() & !(0x7 << Self::C_SHIFT)) | ((cca as u32 & 0x7) << Self::C_SHIFT),
+        )
+    }
+}
+
+/// PageMask (CP0 5, 0): Mask in bits 28:13; a one bit ignores that VA bit
+/// when matching, so legal values are runs of ones pairs from bit 13 up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PageMask(pub u32);
+
+impl PageMask {
+    /// Mask field, bits 28:13 (MIPS32: pages up to 256 MiB).
+    pub const MASK_FIELD: u32 = 0x1fff_e000;
+
+    /// True for the nine values the architecture defines (4 KiB to 256 MiB).
+    pub const fn is_legal(self) -> bool {
+        let mask = self.0 >> 13;
+        self.0 & !Self::MASK_FIELD == 0 && (mask & (mask + 1)) == 0 && mask.count_ones().is_multiple_of(2)
+    }
+}
+
+/// Context (CP0 4, 0): PTEBase in bits 31:23, BadVPN2 in bits 22:4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Context(pub u32);
+
+impl Context {
+    pub const PTE_BASE_MASK: u32 = 0xff80_0000;
+    pub const BAD_VPN2_MASK: u32 = 0x007f_fff0;
+
+    /// BadVPN2: virtual address bits 31:13 of the last TLB exception.
+    pub const fn bad_vpn2(self) -> u32 {
+        field(self.0, 4, 19)
+    }
+
+    /// Loads BadVPN2 from `address` bits 31:13, as a TLB exception does.
+    pub const fn with_bad_vpn2_of(self, address: u32) -> Self {
+        Context((self.0 & !Self::BAD_VPN2_MASK) | ((address >> 13) << 4))
+    }
+}
+
+/// IntCtl (CP0 12, 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IntCtl(pub u32);
+
+impl IntCtl {
+    /// IPTI: the Cause.IP bit number the timer interrupt is merged into (2..7).
+    pub const fn ipti(self) -> u8 {
+        field(self.0, 29, 3) as u8
+    }
+
+    /// IPPCI: the Cause.IP bit number of the performance counter interrupt.
+    pub const fn ippci(self) -> u8 {
+        field(self.0, 26, 3) as u8
+    }
+
+    /// IPFDC: the Cause.IP bit number of the Fast Debug Channel interrupt (0: none).
+    pub const fn ipfdc(self) -> u8 {
+        field(self.0, 23, 3) as u8
+    }
+
+    /// VS: vectored interrupt spacing (0: all interrupts share one vector).
+    pub const fn vector_spacing(self) -> u8 {
+        field(self.0, 5, 5) as u8
+    }
+}
+
+bitflags! {
+    /// HWREna (CP0 7, 0): which hardware registers RDHWR may read in user mode.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct HwrEna: u32 {
+        const CPU_NUM = 1 << 0;
+        const SYNCI_STEP = 1 << 1;
+        /// Cycle counter (Count).
+        const CC = 1 << 2;
+        /// Count's resolution.
+        const CC_RES = 1 << 3;
+        /// UserLocal (hardware register 29), with Config3.ULRI.
+        const ULR = 1 << 29;
+        const _ = !0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,5 +770,62 @@ mod tests {
         assert_eq!(e.base(), 0x8000_0000);
         assert_eq!(e.cpu_num(), 3);
         assert!(e.contains(EBase::WG));
+    }
+
+    #[test]
+    fn tlb_register_fields() {
+        // EntryHi: VPN2 31:13, ASID 7:0. EntryLo: PFN 29:6, C 5:3, D, V, G.
+        let hi = EntryHi(0x1234_5e42);
+        assert_eq!((hi.vpn2_address(), hi.asid()), (0x1234_4000, 0x42));
+        assert_eq!(hi.with_asid(7).0, 0x1234_5e07);
+        assert_eq!(EntryHi(0x42).with_vpn2_of(0x7fff_ffff).0, 0x7fff_e042);
+        let lo = EntryLo::from_bits_retain((0x12345 << 6) | (3 << 3) | 0b111);
+        assert_eq!((lo.pfn(), lo.cca()), (0x12345, 3));
+        assert!(lo.contains(EntryLo::G | EntryLo::V | EntryLo::D));
+        assert_eq!(EntryLo::empty().with_pfn(0x100).with_cca(2).bits(), (0x100 << 6) | (2 << 3));
+        // Index.P is bit 31.
+        let index = Index::from_bits_retain(0x8000_0005);
+        assert!(index.contains(Index::P));
+        assert_eq!(index.index(), 5);
+    }
+
+    #[test]
+    fn page_mask_legal_values_are_the_nine_page_sizes() {
+        // MIPS32 PRA, PageMask: 4 KiB 0x0, 16 KiB 0x6000, 64 KiB 0x1E000, ...,
+        // 256 MiB 0x1FFFE000. Odd-length runs and holes are not legal.
+        for legal in
+            [0, 0x6000, 0x1_e000, 0x7_e000, 0x1f_e000, 0x7f_e000, 0x1ff_e000, 0x7ff_e000, 0x1fff_e000]
+        {
+            assert!(PageMask(legal).is_legal(), "{legal:#x}");
+        }
+        for illegal in [0x2000, 0xe000, 0x1_a000, 0x6001, 0x2000_0000] {
+            assert!(!PageMask(illegal).is_legal(), "{illegal:#x}");
+        }
+    }
+
+    #[test]
+    fn context_intctl_hwrena_config7() {
+        // Context.BadVPN2 (22:4) holds VA 31:13.
+        let c = Context(0xff80_0000).with_bad_vpn2_of(0x7fff_e123);
+        assert_eq!(c.0, 0xff80_0000 | (0x3ffff << 4));
+        assert_eq!(c.bad_vpn2(), 0x3ffff);
+        // IntCtl 0xFC000000: IPTI 7, IPPCI 7, IPFDC 0, VS 0.
+        let i = IntCtl(0xfc00_0000);
+        assert_eq!((i.ipti(), i.ippci(), i.ipfdc(), i.vector_spacing()), (7, 7, 0, 0));
+        assert_eq!(HwrEna::ULR.bits(), 0x2000_0000);
+        assert_eq!((Config7::WII | Config7::IAR).bits(), 0x8000_0400);
+    }
+
+    #[test]
+    fn cache_geometry_encodes_back_to_config1_fields() {
+        // S: 64 << S sets (7 = 32); L: 2 << L bytes; A: ways - 1.
+        let g = CacheGeometry { sets: 64, line_bytes: 16, ways: 2 };
+        assert_eq!(g.to_sla(), Some((0, 3, 1)));
+        assert_eq!(CacheGeometry { sets: 32, line_bytes: 128, ways: 8 }.to_sla(), Some((7, 6, 7)));
+        assert_eq!(CacheGeometry { sets: 48, line_bytes: 16, ways: 2 }.to_sla(), None);
+        assert_eq!(CacheGeometry { sets: 64, line_bytes: 256, ways: 2 }.to_sla(), None);
+        assert_eq!(CacheGeometry { sets: 64, line_bytes: 16, ways: 9 }.to_sla(), None);
+        let (s, l, a) = g.to_sla().unwrap();
+        assert_eq!(CacheGeometry::from_sla(s, l, a), Some(g));
     }
 }

@@ -1,0 +1,22 @@
+//! The guest's virtual CPU: what the monitor emulates when a guest kernel
+//! running in host user mode touches CP0.
+//!
+//! - [`model`]: the virtual 24Kc the guest sees (identification, Config, masks).
+//! - [`cp0`]: the virtual CP0 register file, MFC0/MTC0 and their side effects.
+//! - [`guest_tlb`]: the guest's software TLB and the guest-MMU lookup.
+//! - [`tlb_instructions`]: TLBP/TLBR/TLBWI/TLBWR between the two.
+//! - [`exception`]: guest exception delivery, ERET and interrupt evaluation.
+//!
+//! All of it is plain data and pure functions; the timer, the GVA page tables
+//! and the instruction decoder act on the effects these return.
+
+pub mod cp0;
+pub mod exception;
+pub mod guest_tlb;
+pub mod model;
+pub mod tlb_instructions;
+
+pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
+pub use exception::{Access, GuestException};
+pub use guest_tlb::{Displaced, GuestTlb, Lookup, PageSize, TlbEntry, TlbHit, TlbWrite};
+pub use model::{Endianness, GuestLayout, VcpuModel};
