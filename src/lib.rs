@@ -5,5 +5,6 @@
 extern crate alloc;
 
 pub mod cp0;
+pub mod isa;
 pub mod mmu;
 pub mod word;
