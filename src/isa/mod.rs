@@ -2,19 +2,24 @@
 //!
 //! When the guest traps, the monitor reads the faulting instruction word
 //! (and, with Cause.BD set, the branch before it), [`decode`]s it into a typed
-//! [`Insn`], and then emulates it: COP0 and CACHE instructions, RDHWR, and
-//! loads and stores to the monitor-served segments ([`mem`]).
+//! [`Insn`], and then emulates it: COP0 and CACHE instructions, RDHWR, loads
+//! and stores to the monitor-served segments ([`mem`]), and the branch whose
+//! delay slot held the trapping instruction ([`branch_outcome`]).
 //!
 //! The guest is always 32-bit: MIPS32 Release 2 (Malta) or Release 6 (I6500).
 //! Field layouts and semantics follow the MIPS32 Instruction Set manual
 //! (MD00086); the tests check them against GNU as/objdump.
 
+mod branch;
 mod decode;
 mod display;
 mod gpr;
 mod insn;
 pub mod mem;
 
+pub use branch::{
+    branch_outcome, BranchError, BranchOutcome, DelaySlotFate, FpuConditionRead, FpuConditions, Link,
+};
 pub use decode::decode;
 pub use display::DisplayAt;
 pub use gpr::{Gpr, GprRead};

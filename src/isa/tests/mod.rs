@@ -1,6 +1,7 @@
-//! Tests of the decoder and display against GNU binutils, and of the
-//! unaligned lane merges against MD00086.
+//! Tests of the decoder and display against GNU binutils, of branch
+//! resolution and of the unaligned lane merges against MD00086.
 
+mod branch_outcomes;
 mod decode_r2;
 mod decode_r6;
 mod gnu;
