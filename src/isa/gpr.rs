@@ -79,8 +79,8 @@ impl core::fmt::Display for Gpr {
 
 /// Read access to a 32-bit guest's general registers.
 ///
-/// Implementations may hold anything in slot 0: callers in this module never
-/// trust it and read `$zero` as 0 through [`read_gpr`].
+/// Implementations may hold anything in slot 0: branch resolution and address
+/// computation in this module read `$zero` as 0 regardless.
 pub trait GprRead {
     fn gpr(&self, reg: Gpr) -> u32;
 }

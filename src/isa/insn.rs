@@ -217,11 +217,11 @@ impl TrapCond {
     }
 }
 
-/// The 5-bit CACHE op field: op[1:0] selects the cache, op[4:2] the operation.
+/// The 5-bit CACHE op field: `op[1:0]` selects the cache, `op[4:2]` the operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheOp(u8);
 
-/// Which cache a CACHE instruction addresses (op[1:0]).
+/// Which cache a CACHE instruction addresses (`op[1:0]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CacheTarget {
     PrimaryInstruction,
@@ -231,7 +231,7 @@ pub enum CacheTarget {
     Secondary,
 }
 
-/// What a CACHE instruction does (op[4:2]), resolved by target where the
+/// What a CACHE instruction does (`op[4:2]`), resolved by target where the
 /// manual gives one code two meanings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CacheOperation {
@@ -293,7 +293,7 @@ impl CacheOp {
     }
 
     /// Index operations name a cache line by index and way, not by address
-    /// (op[4:2] < 0b100); hit operations act on the line holding the address.
+    /// (`op[4:2] < 0b100`); hit operations act on the line holding the address.
     pub const fn is_index_op(self) -> bool {
         self.0 >> 2 < 0b100
     }
