@@ -75,12 +75,14 @@ class Console:
         self.transcript += data.decode("utf-8", "replace").replace("\r\n", "\n")
         return True
 
-    def expect(self, pattern, timeout=30):
-        """Waits until `pattern` (a regex) appears after the last match."""
+    def expect(self, pattern, timeout=30, partial=False):
+        """Waits until `pattern` (a regex) appears after the last match, in
+        complete lines only unless `partial` (for prompts that end no line)."""
         regex = re.compile(pattern, re.M)
         deadline = time.monotonic() + timeout
         while True:
-            m = regex.search(self.transcript, self.cursor)
+            end = len(self.transcript) if partial else self.transcript.rfind("\n") + 1
+            m = regex.search(self.transcript, self.cursor, max(end, self.cursor))
             if m:
                 self.cursor = m.end()
                 return m
