@@ -72,7 +72,8 @@ class Console:
         data = os.read(self.proc.stdout.fileno(), 65536)
         if not data:
             raise ConsoleTimeout("QEMU exited (console closed)", self.transcript)
-        self.transcript += data.decode("utf-8", "replace").replace("\r\n", "\n")
+        # Dropping every CR (not just CR LF pairs) survives a pair split across reads.
+        self.transcript += data.decode("utf-8", "replace").replace("\r", "")
         return True
 
     def expect(self, pattern, timeout=30, partial=False):

@@ -30,10 +30,27 @@ def boot_banner(name, elf):
 
 def fault_dump(name, elf):
     with harness.Console(harness.qemu_command(name, elf, append="selftest=fault")) as console:
-        console.expect(r"unexpected exception: TLBL .* via TLB refill vector", timeout=30)
+        console.expect(r"unexpected exception: TLBL .* via (TLB refill|general exception) vector", timeout=30)
         console.expect(r"EPC 0x[0-9a-f]+\s+BadVAddr 0x(ffffffff)?c0001230", timeout=5)
         console.expect(r"\bra [0-9a-f]{8}", timeout=5)
         console.expect(r"^mipsvisor: halted", timeout=5)
+
+
+# The budget: at most 22 instructions without KScratch, 20 with it.
+REFILL_BUDGET = {"malta": 22, "malta-el": 22, "malta-p5600": 20, "malta-i6500": 20, "boston-i6500": 20}
+
+
+def refill_selftest(name, elf):
+    with harness.Console(harness.qemu_command(name, elf, append="selftest=refill")) as console:
+        length = int(console.expect(r"^refill: (\d+) instructions, scratch", timeout=30).group(1))
+        assert length <= REFILL_BUDGET[name], f"refill handler is {length} instructions"
+        m = console.expect(r"^selftest refill: (\d+) pages \(host TLB (\d+)\), pass 1: (\d+) slow-path entries, "
+                           r"pass 2: (\d+) slow-path entries, checksum (\S+) \(expected (\S+)\): (PASS|FAIL)$", timeout=60)
+        pages, tlb, first, second, got, want, verdict = m.groups()
+        assert int(pages) > int(tlb), f"{pages} pages do not exceed the {tlb}-entry TLB"
+        assert int(first) > 0, "the first pass never took the slow path"
+        assert int(second) == 0, f"second pass took {second} slow-path entries"
+        assert got == want and verdict == "PASS", m.group(0)
 
 
 def unknown_board_is_refused():
@@ -53,6 +70,7 @@ def main():
         elf = harness.build_monitor(name)
         runner.check(f"{name}/banner", boot_banner, name, elf)
         runner.check(f"{name}/fault-dump", fault_dump, name, elf)
+        runner.check(f"{name}/refill-selftest", refill_selftest, name, elf)
     runner.finish()
 
 

@@ -6,11 +6,14 @@ use mipsvisor::bootargs::{BootInfo, BootProtocol, LoaderMemory};
 use mipsvisor::cp0::{self, fields::Status};
 use mipsvisor::cpu::CpuInfo;
 use mipsvisor::memmap::MemoryMap;
+use mipsvisor::mmu::gva::NativeGvaTable;
 
 use crate::arch;
 
 /// Everything the rest of the monitor needs from boot.
 pub struct Boot {
+    /// A GVA table with nothing mapped: the refill root while no guest runs.
+    pub empty_table: NativeGvaTable,
     pub board: &'static Board,
     pub cpu: CpuInfo,
     pub info: BootInfo,
@@ -134,5 +137,19 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
     println!("cp0: {snapshot}");
     println!("memory: {memory}");
     println!("cmdline: \"{}\"", info.cmdline);
-    Boot { board, cpu, info, memory }
+
+    arch::tlb::init(cpu.tlb_entries);
+    let empty_table =
+        NativeGvaTable::new().unwrap_or_else(|e| fatal(format_args!("no memory for a GVA table: {e:?}")));
+    match arch::refill::install(&cpu, &empty_table) {
+        Ok(report) => println!("{report}"),
+        Err(e) => fatal(format_args!("cannot generate the refill handler for this CPU: {e:?}")),
+    }
+    Boot { empty_table, board, cpu, info, memory }
+}
+
+fn fatal(what: core::fmt::Arguments) -> ! {
+    println!("mipsvisor: {what}");
+    println!("mipsvisor: halted");
+    arch::halt()
 }

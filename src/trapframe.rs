@@ -73,6 +73,18 @@ pub const GPR_NAMES: [&str; 32] = [
 ];
 
 impl TrapFrame {
+    pub const ZERO: TrapFrame = TrapFrame {
+        gpr: [0; 32],
+        hi: 0,
+        lo: 0,
+        epc: 0,
+        bad_vaddr: 0,
+        status: 0,
+        cause: 0,
+        vector: 0,
+        _align: 0,
+    };
+
     pub fn cause(&self) -> Cause {
         Cause::from_bits_retain(self.cause as u32)
     }

@@ -49,6 +49,25 @@ macro_rules! mfc0_word {
     }};
 }
 
+/// Writes a register that is as wide as the host word (EntryHi, EntryLo, ...).
+#[macro_export]
+macro_rules! mtc0_word {
+    ($r:expr, $value:expr) => {{
+        const R: mipsvisor::cp0::Cp0Reg = $r;
+        let value: usize = $value;
+        #[cfg(target_pointer_width = "64")]
+        // SAFETY: as `mtc0!`.
+        unsafe {
+            core::arch::asm!("dmtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+        #[cfg(target_pointer_width = "32")]
+        // SAFETY: as `mtc0!`.
+        unsafe {
+            core::arch::asm!("mtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+        };
+    }};
+}
+
 pub fn disable_interrupts() {
     // SAFETY: `di` only clears Status.IE.
     unsafe { core::arch::asm!("di", "ehb") };

@@ -4,10 +4,10 @@
 #[macro_use]
 pub mod cp0;
 pub mod cache;
+pub mod refill;
 pub mod start;
+pub mod tlb;
 pub mod trap;
-
-use mipsvisor::word::WordSize;
 
 /// Physical address to its uncached KSEG1 address (sign-extended on MIPS64).
 pub const fn kseg1(phys: u64) -> usize {
@@ -32,8 +32,6 @@ pub const TARGET: &str = if cfg!(target_pointer_width = "64") {
 } else {
     "mipsel-mti-none-elf"
 };
-
-pub const WORD: WordSize = WordSize::native();
 
 /// Stops the CPU for good with interrupts off: the monitor's known final state.
 pub fn halt() -> ! {

@@ -34,6 +34,10 @@ impl fmt::Display for RefillReport {
         write!(f, "refill: {} instructions, scratch {}+{}, ", self.instructions, name(k0), name(k1))?;
         match self.root {
             RootSource::KScratch(sel) => write!(f, "root in {}", name(Cp0Reg { reg: 31, sel })),
+            // A sign-extended KSEG0 address reads best in its 32-bit form.
+            RootSource::Absolute(address) if address as i32 as i64 as u64 == address => {
+                write!(f, "root at {:#010x}", address as u32)
+            }
             RootSource::Absolute(address) => write!(f, "root at {address:#x}"),
         }
     }

@@ -49,3 +49,83 @@ pub enum RootSource {
     /// address; on MIPS32 the plain 32-bit form is accepted too.
     Absolute(u64),
 }
+
+impl RefillTarget {
+    /// The handler variant for a probed CPU: k0/k1 saved in the first two
+    /// KScratch registers (else DDataLo/ErrorEPC), the root pointer held in
+    /// a third KScratch (else loaded from `root_slot`, the per-CPU word the
+    /// monitor updates at guest entry).
+    pub fn for_cpu(cpu: &crate::cpu::CpuInfo, root_slot: u64) -> RefillTarget {
+        let isa = Isa::for_cpu(cpu);
+        let mut selects = cpu.kscratch_selects();
+        let scratch = match (selects.next(), selects.next()) {
+            (Some(k0_sel), Some(k1_sel)) => Scratch::KScratch { k0_sel, k1_sel },
+            _ => Scratch::DataLoErrorEpc,
+        };
+        let root = match selects.next() {
+            Some(sel) if matches!(scratch, Scratch::KScratch { .. }) => RootSource::KScratch(sel),
+            _ => RootSource::Absolute(root_slot),
+        };
+        RefillTarget { isa, scratch, root, needs_ehb: needs_execution_hazard_barrier(cpu.model) }
+    }
+}
+
+/// Whether `mtc0 EntryLo` to `tlbwr` needs an `ehb`: Release 2 requires it
+/// unless the core resolves that hazard in its pipeline; the cores known to
+/// (the list Linux keeps in cpu_has_mips_r2_exec_hazard) are named here.
+fn needs_execution_hazard_barrier(model: &str) -> bool {
+    !matches!(model, "74Kc" | "74Kf" | "1074K" | "proAptiv" | "P5600")
+}
+
+#[cfg(test)]
+mod for_cpu_tests {
+    use super::*;
+    use crate::cpu::{Cp0Snapshot, CpuInfo};
+
+    fn cpu(prid: u32, config: [Option<u32>; 6]) -> CpuInfo {
+        CpuInfo::probe(&Cp0Snapshot { prid, config })
+    }
+
+    #[test]
+    fn a_24kf_saves_in_ddatalo_and_errorepc_and_loads_the_root_from_memory() {
+        let c = cpu(0x19300, [Some(0x8000_8483), Some(0x9e19_0c8f), Some(0x8000_0000), Some(0), None, None]);
+        let t = RefillTarget::for_cpu(&c, 0x8010_0040);
+        assert_eq!(t.isa, Isa::Mips32r2);
+        assert_eq!(t.scratch, Scratch::DataLoErrorEpc);
+        assert_eq!(t.root, RootSource::Absolute(0x8010_0040));
+        assert!(t.needs_ehb);
+    }
+
+    #[test]
+    fn kscratch_cores_keep_k0_k1_and_the_root_in_kscratch() {
+        let p5600 = cpu(
+            0x1a800,
+            [
+                Some(0x8004_0483),
+                Some(0xfea3_519b),
+                Some(0x8000_0000),
+                Some(0xbf00_30a0),
+                Some(0xc01c_0000),
+                Some(0x1000_0038),
+            ],
+        );
+        let t = RefillTarget::for_cpu(&p5600, 0);
+        assert_eq!(t.scratch, Scratch::KScratch { k0_sel: 2, k1_sel: 3 });
+        assert_eq!(t.root, RootSource::KScratch(4));
+        assert!(!t.needs_ehb, "P5600 resolves the mtc0-to-tlbwr hazard in hardware");
+        let i6500 = cpu(
+            0x1b000,
+            [
+                Some(0x8000_4883),
+                Some(0x9eab_558b),
+                Some(0x8000_0000),
+                Some(0xbc00_30a0),
+                Some(0xf0fc_0000),
+                Some(0x2098),
+            ],
+        );
+        let t = RefillTarget::for_cpu(&i6500, 0);
+        assert_eq!(t.isa, Isa::Mips64r6);
+        assert!(t.needs_ehb);
+    }
+}

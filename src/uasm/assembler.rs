@@ -320,6 +320,20 @@ impl Assembler {
     pub fn sync(&mut self) {
         self.emit(special(Reg::Zero, Reg::Zero, Reg::Zero, 0, special::SYNC))
     }
+
+    // ---- traps into the kernel (the code field is bits 25:6) ----
+
+    pub fn syscall(&mut self, code: u32) {
+        self.trap_with_code("syscall", code, special::SYSCALL)
+    }
+    pub fn break_(&mut self, code: u32) {
+        self.trap_with_code("break", code, special::BREAK)
+    }
+    fn trap_with_code(&mut self, mnemonic: &'static str, code: u32, funct: u32) {
+        let word =
+            self.in_range(mnemonic, "code", code as i64, 0, (1 << 20) - 1).map(|_| (code << 6) | funct);
+        self.emit_result(word)
+    }
     /// `cache op, offset(base)`; R6 encodes only a 9-bit offset (-256..=255).
     pub fn cache(&mut self, cache_op: u8, offset: i16, base: Reg) {
         let word = self.in_range("cache", "op", cache_op as i64, 0, 31).and_then(|_| {

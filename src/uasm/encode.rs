@@ -47,6 +47,8 @@ pub(super) mod special {
     /// Removed in R6, where `jr` is `jalr $zero`.
     pub const JR: u32 = 0x08;
     pub const JALR: u32 = 0x09;
+    pub const SYSCALL: u32 = 0x0c;
+    pub const BREAK: u32 = 0x0d;
     pub const SYNC: u32 = 0x0f;
     pub const DLSA: u32 = 0x15;
     pub const ADDU: u32 = 0x21;

@@ -48,3 +48,15 @@ impl fmt::Display for Isa {
         f.write_str(self.name())
     }
 }
+
+impl Isa {
+    /// The encodings to emit for a probed CPU. MIPS32 Release 3 and 5 cores
+    /// (P5600) run Release 2 encodings; Release 6 changed them.
+    pub fn for_cpu(cpu: &crate::cpu::CpuInfo) -> Isa {
+        match (cpu.isa.word, cpu.isa.release) {
+            (WordSize::W32, _) => Isa::Mips32r2,
+            (WordSize::W64, 6) => Isa::Mips64r6,
+            (WordSize::W64, _) => Isa::Mips64r2,
+        }
+    }
+}

@@ -237,6 +237,18 @@ fn barriers_and_caches(p: &mut Program) {
     p.insn("nop", Assembler::nop);
     p.insn("ehb", Assembler::ehb);
     p.insn("sync", Assembler::sync);
+    for code in [0u32, 1, 0x3ff, 0xfffff] {
+        p.insn(format!("syscall {code}"), move |a| a.syscall(code));
+    }
+    // GNU as splits `break`'s 20-bit code into two 10-bit fields.
+    for (code, text) in [
+        (0u32, "break 0"),
+        (7 << 10, "break 7"),
+        ((7 << 10) | 5, "break 7, 5"),
+        (0xfffff, "break 1023, 1023"),
+    ] {
+        p.insn(text.to_string(), move |a| a.break_(code));
+    }
     let offsets: &[i16] = if p.isa.is_r6() { &[-256, -4, 0, 255] } else { &OFFSETS };
     for (i, &offset) in offsets.iter().enumerate() {
         for op in [0u8, 0x15, 31] {
