@@ -8,6 +8,7 @@ pub mod board;
 pub mod bootargs;
 pub mod cp0;
 pub mod cpu;
+pub mod loader;
 pub mod memmap;
 pub mod mmu;
 pub mod refill;
