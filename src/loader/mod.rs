@@ -1,5 +1,6 @@
 //! Guest image loading: a 32-bit MIPS guest kernel ELF, checked against what
-//! the monitor can run, and copied into guest RAM.
+//! the monitor can run, copied into guest RAM, and the YAMON-style boot
+//! arguments a Malta kernel expects written beside it.
 //!
 //! The guest uses the KVM-guest layout (docs: trap-and-emulate.md): it is
 //! linked in guest KSEG0, 0x40000000..0x60000000, where guest physical =
@@ -16,10 +17,12 @@
 //! - Only the ELF header and program headers are read; section headers are
 //!   ignored, so a stripped image or a broken section table still loads.
 
+mod bootblock;
 mod error;
 mod expect;
 mod image;
 
+pub use bootblock::{BootBlock, BootBlockError, BootRegisters, BOOT_BLOCK_BYTES, BOOT_BLOCK_PHYS};
 pub use error::{ImageError, SegmentId};
 pub use expect::{GuestExpectations, GuestIsa, IsaLevel};
 pub use image::{GuestImage, LoadSegment, LoadedImage, LoadedRange};
@@ -33,6 +36,10 @@ use core::ops::Range;
 
 /// Guest KSEG0: unmapped, cached, guest physical = address - base.
 pub const GUEST_KSEG0: Range<u32> = 0x4000_0000..0x6000_0000;
+
+/// Real KSEG0, where Linux guests also reach guest RAM (by address errors
+/// the monitor serves): physical = address - base.
+pub const REAL_KSEG0_BASE: u32 = 0x8000_0000;
 
 /// The low 29 bits of a 32-bit compatibility-segment address: the physical
 /// address QEMU's loader takes from `p_paddr` (its cpu_mips_kseg0_to_phys).
