@@ -30,6 +30,10 @@ impl ScratchDir {
     pub fn file(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
 }
 
 impl Drop for ScratchDir {
@@ -249,4 +253,20 @@ impl Readelf {
         }
         Readelf { entry, segments }
     }
+}
+
+/// The bash script that makes the smoke suite's malformed guests.
+pub fn make_bad_elves(dir: &Path, board: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("qemu-tests/make-bad-elves");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg(dir)
+        .arg(board)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
+    assert!(
+        output.status.success(),
+        "make-bad-elves {board} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -2,7 +2,7 @@
 //! readelf, objcopy and nm as the oracle for what the images contain.
 
 use super::error::DynamicKind;
-use super::test_elves::{build, two_segment_script, Build, Linked, GUEST_SOURCE};
+use super::test_elves::{build, make_bad_elves, two_segment_script, Build, Linked, ScratchDir, GUEST_SOURCE};
 use super::*;
 use crate::uasm::Endian;
 use core::ops::Range;
@@ -445,4 +445,24 @@ fn header_fields_poked_into_nonsense_are_refused() {
         put_u32(&mut unloaded, phdr(&good.bytes, endian, index) + P_TYPE, 0, endian);
     }
     assert_eq!(GuestImage::parse(&unloaded, expect(endian)), Err(ImageError::NoLoadSegment));
+}
+
+/// The files qemu-tests/make-bad-elves writes are refused for the reasons
+/// their names give, on the board they were made for (guest RAM as the
+/// board files give it: 256 MiB less the monitor's 32).
+#[test]
+fn the_smoke_suites_bad_elves_are_refused_for_their_reasons() {
+    for (board, endian) in [("malta", Endian::Big), ("malta-el", Endian::Little)] {
+        let dir = ScratchDir::new("bad-elves");
+        make_bad_elves(dir.path(), board);
+        let expect = GuestExpectations { board, endian, isa: GuestIsa::Mips32r2, ram_bytes: 224 << 20 };
+        let parse = |name: &str| {
+            let bytes = std::fs::read(dir.file(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            GuestImage::parse(&bytes, expect).map(|_| ())
+        };
+        assert!(matches!(parse("truncated.elf"), Err(ImageError::SegmentTruncated { .. })), "{board}");
+        assert!(matches!(parse("wrong-endian.elf"), Err(ImageError::WrongEndian { .. })), "{board}");
+        assert!(matches!(parse("outside-ram.elf"), Err(ImageError::PastGuestRam { .. })), "{board}");
+        assert_eq!(parse("good.elf"), Ok(()), "{board}: the script's control image must load");
+    }
 }
