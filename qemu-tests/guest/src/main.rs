@@ -8,9 +8,13 @@
 #![no_main]
 #![feature(asm_experimental_arch)]
 
+#[macro_use]
 mod console;
+mod bootargs;
+mod commands;
 #[allow(dead_code)] // the full register catalogue, used piecemeal
 mod cp0;
+mod shell;
 mod start;
 mod uart;
 
@@ -20,10 +24,39 @@ use core::panic::PanicInfo;
 #[no_mangle]
 extern "C" fn kernel_main(argc: u32, argv: u32, envp: u32, ram_size: u32) -> ! {
     uart::init();
-    println!("mipsvisor-guest: booting");
-    println!("boot args: argc={argc} argv={argv:#010x} envp={envp:#010x} ram={ram_size:#x}");
-    println!("PRId {:#010x} Status {:#010x} EBase {:#010x}", cp0::prid(), cp0::status(), cp0::ebase());
-    halt();
+    let _ = (argc, argv);
+    let ram_size = bootargs::ram_size(envp, ram_size);
+    // SAFETY: written once here, before anything reads it.
+    unsafe { BOOT_INFO = BootInfo { ram_size } };
+    println!(
+        "mipsvisor-guest {}: PRId {:#010x}, {} MiB RAM",
+        env!("CARGO_PKG_VERSION"),
+        cp0::prid(),
+        ram_size >> 20
+    );
+    shell::run();
+}
+
+/// What the boot loader told us.
+#[derive(Clone, Copy)]
+pub struct BootInfo {
+    pub ram_size: u32,
+}
+
+static mut BOOT_INFO: BootInfo = BootInfo { ram_size: 0 };
+
+pub fn boot_info() -> BootInfo {
+    // SAFETY: written once at boot before the shell starts.
+    unsafe { BOOT_INFO }
+}
+
+/// Idles until the next interrupt when interrupts can wake us; else returns.
+pub fn idle() {
+    let status = cp0::status();
+    if status & cp0::status::IE != 0 && status & cp0::status::im(7) != 0 {
+        // SAFETY: WAIT only idles the CPU until an interrupt.
+        unsafe { core::arch::asm!("wait") }
+    }
 }
 
 /// Stops for good: interrupts off, then `wait` forever.

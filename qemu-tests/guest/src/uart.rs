@@ -24,11 +24,11 @@ fn write(reg: usize, value: u8) {
     unsafe { write_volatile((BASE + reg) as *mut u8, value) }
 }
 
-/// 8N1, FIFOs on and cleared, no UART interrupts (we poll).
+/// 8N1, FIFOs on (bytes typed before boot are kept), no UART interrupts (we poll).
 pub fn init() {
     write(IER, 0);
     write(LCR, 0x03);
-    write(FCR, 0x07);
+    write(FCR, 0x01);
     write(MCR, 0x03);
 }
 

@@ -1,0 +1,94 @@
+//! The shell's commands.
+
+use crate::{boot_info, cp0};
+
+struct Command {
+    name: &'static str,
+    help: &'static str,
+    run: fn(&str),
+}
+
+const COMMANDS: &[Command] = &[
+    Command { name: "help", help: "list commands", run: help },
+    Command { name: "echo", help: "echo <text>: print the text", run: echo },
+    Command { name: "info", help: "CPU identification, configuration and memory", run: info },
+    Command { name: "halt", help: "stop the guest", run: halt },
+];
+
+pub fn execute(line: &str) {
+    if line.is_empty() {
+        return;
+    }
+    let (name, arguments) = line.split_once(' ').unwrap_or((line, ""));
+    match COMMANDS.iter().find(|command| command.name == name) {
+        Some(command) => (command.run)(arguments.trim()),
+        None => println!("unknown command: {name} (try help)"),
+    }
+}
+
+fn help(_: &str) {
+    for command in COMMANDS {
+        println!("  {:<10} {}", command.name, command.help);
+    }
+}
+
+fn echo(text: &str) {
+    println!("{text}");
+}
+
+fn info(_: &str) {
+    use cp0::bits;
+    let prid = cp0::prid();
+    println!(
+        "PRId     {prid:#010x} (company {:#04x}, processor {:#04x}, revision {:#04x})",
+        bits(prid, 16, 8),
+        bits(prid, 8, 8),
+        bits(prid, 0, 8)
+    );
+    let config0 = cp0::config0();
+    println!(
+        "Config0  {config0:#010x} (M {}, BE {}, AT {}, AR {}, MT {}, K0 {})",
+        bits(config0, 31, 1),
+        bits(config0, 15, 1),
+        bits(config0, 13, 2),
+        bits(config0, 10, 3),
+        bits(config0, 7, 3),
+        bits(config0, 0, 3)
+    );
+    let config1 = cp0::config1();
+    println!(
+        "Config1  {config1:#010x} (M {}, MMUSize-1 {}, IS {} IL {} IA {}, DS {} DL {} DA {}, FP {})",
+        bits(config1, 31, 1),
+        bits(config1, 25, 6),
+        bits(config1, 22, 3),
+        bits(config1, 19, 3),
+        bits(config1, 16, 3),
+        bits(config1, 13, 3),
+        bits(config1, 10, 3),
+        bits(config1, 7, 3),
+        bits(config1, 0, 1)
+    );
+    if bits(config1, 31, 1) == 1 {
+        let config2 = cp0::config2();
+        println!("Config2  {config2:#010x} (M {})", bits(config2, 31, 1));
+        if bits(config2, 31, 1) == 1 {
+            let config3 = cp0::config3();
+            println!(
+                "Config3  {config3:#010x} (M {}, ULRI {}, VInt {}, VEIC {}, SP {})",
+                bits(config3, 31, 1),
+                bits(config3, 13, 1),
+                bits(config3, 5, 1),
+                bits(config3, 6, 1),
+                bits(config3, 4, 1)
+            );
+        }
+    }
+    println!("TLB      {} entries", cp0::tlb_entries());
+    println!("EBase    {:#010x}", cp0::ebase());
+    let boot = boot_info();
+    println!("RAM      {} MiB", boot.ram_size >> 20);
+}
+
+fn halt(_: &str) {
+    crate::halt();
+}
