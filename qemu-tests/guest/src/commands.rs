@@ -1,6 +1,8 @@
 //! The shell's commands.
 
-use crate::{boot_info, cp0};
+use crate::mm::frames;
+use crate::sched::{self, State};
+use crate::{boot_info, cp0, timer, user};
 
 struct Command {
     name: &'static str,
@@ -12,6 +14,14 @@ const COMMANDS: &[Command] = &[
     Command { name: "help", help: "list commands", run: help },
     Command { name: "echo", help: "echo <text>: print the text", run: echo },
     Command { name: "info", help: "CPU identification, configuration and memory", run: info },
+    Command { name: "ticks", help: "timer ticks and context switches so far", run: ticks },
+    Command { name: "mem", help: "page allocator usage", run: mem },
+    Command { name: "ps", help: "list processes", run: ps },
+    Command {
+        name: "run",
+        help: "run <program>...: run user programs to completion (no name: list)",
+        run: run,
+    },
     Command { name: "halt", help: "stop the guest", run: halt },
 ];
 
@@ -91,4 +101,67 @@ fn info(_: &str) {
 
 fn halt(_: &str) {
     crate::halt();
+}
+
+fn ticks(_: &str) {
+    println!("ticks {} switches {}", timer::ticks(), sched::switch_count());
+}
+
+fn mem(_: &str) {
+    let (used, free) = frames::usage();
+    println!("frames: {used} used, {free} free (4 KiB each)");
+}
+
+fn ps(_: &str) {
+    println!("  PID  STATE      TICKS  PROGRAM");
+    println!("    0  running        -  shell (kernel)");
+    sched::for_each_process(|process| {
+        let state = match process.state {
+            State::Ready => "ready",
+            State::Exited(_) => "exited",
+            State::Free => "free",
+        };
+        let name = process.program.map_or("?", |program| program.name);
+        println!("{:>5}  {:<9} {:>6}  {}", process.pid, state, process.ticks, name);
+    });
+}
+
+fn run(arguments: &str) {
+    if arguments.is_empty() {
+        for program in user::PROGRAMS {
+            println!("  {:<14} {}", program.name, program.help);
+        }
+        return;
+    }
+    let mut pids = [0u32; sched::MAX_PROCESSES];
+    let mut started = 0;
+    for name in arguments.split_whitespace() {
+        let Some(program) = user::find(name) else {
+            println!("run: no program {name}");
+            continue;
+        };
+        if started == pids.len() {
+            println!("run: too many programs");
+            break;
+        }
+        match sched::spawn(program) {
+            Ok(pid) => {
+                pids[started] = pid;
+                started += 1;
+            }
+            Err(error) => println!("run: cannot start {name}: {error:?}"),
+        }
+    }
+    for &pid in &pids[..started] {
+        let code = wait(pid);
+        println!("pid {pid} exited with {code}");
+    }
+}
+
+/// Yields to the processes until `pid` has exited, then reaps it.
+pub fn wait(pid: u32) -> i32 {
+    while !sched::has_exited(pid) {
+        sched::yield_from_kernel();
+    }
+    sched::reap(pid).map_or(-1, |(code, _)| code)
 }

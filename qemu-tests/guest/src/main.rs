@@ -11,12 +11,19 @@
 #[macro_use]
 mod console;
 mod bootargs;
+mod cache;
 mod commands;
 #[allow(dead_code)] // the full register catalogue, used piecemeal
 mod cp0;
+mod mm;
+mod sched;
 mod shell;
 mod start;
+mod syscall;
+mod timer;
+mod trap;
 mod uart;
+mod user;
 
 use core::panic::PanicInfo;
 
@@ -34,7 +41,23 @@ extern "C" fn kernel_main(argc: u32, argv: u32, envp: u32, ram_size: u32) -> ! {
         cp0::prid(),
         ram_size >> 20
     );
+    mm::frames::init(ram_size);
+    init_mmu();
+    trap::install();
+    // User programs may read CPUNum, SYNCI_Step, CC and CCRes with RDHWR.
+    cp0::set_hwrena(0xf);
+    timer::start();
     shell::run();
+}
+
+/// A clean TLB, 4 KiB pages, ASID 0 and the empty page table.
+fn init_mmu() {
+    cp0::set_page_mask(0);
+    cp0::set_wired(0);
+    cp0::set_context(0);
+    cp0::set_entry_hi(0);
+    mm::tlb::flush_all();
+    mm::space::activate(mm::space::empty_root());
 }
 
 /// What the boot loader told us.
