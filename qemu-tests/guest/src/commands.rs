@@ -22,6 +22,7 @@ const COMMANDS: &[Command] = &[
         help: "run <program>...: run user programs to completion (no name: list)",
         run: run,
     },
+    Command { name: "selftest", help: "run the CPU conformance checks", run: selftest },
     Command { name: "halt", help: "stop the guest", run: halt },
 ];
 
@@ -158,10 +159,10 @@ fn run(arguments: &str) {
     }
 }
 
-/// Yields to the processes until `pid` has exited, then reaps it.
-pub fn wait(pid: u32) -> i32 {
-    while !sched::has_exited(pid) {
-        sched::yield_from_kernel();
-    }
-    sched::reap(pid).map_or(-1, |(code, _)| code)
+fn wait(pid: u32) -> i32 {
+    sched::wait_exit(pid).map_or(-1, |(code, _)| code)
+}
+
+fn selftest(_: &str) {
+    crate::selftest::run();
 }

@@ -17,6 +17,7 @@ mod commands;
 mod cp0;
 mod mm;
 mod sched;
+mod selftest;
 mod shell;
 mod start;
 mod syscall;

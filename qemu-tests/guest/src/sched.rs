@@ -37,6 +37,8 @@ pub struct Process {
     pub fault: Option<Caught>,
     /// Timer ticks while it was running.
     pub ticks: u32,
+    /// Do not report its death on the console (the self-tests kill on purpose).
+    quiet: bool,
 }
 
 impl Process {
@@ -48,6 +50,7 @@ impl Process {
         space: None,
         fault: None,
         ticks: 0,
+        quiet: false,
     };
 
     fn asid(slot: usize) -> u32 {
@@ -98,7 +101,9 @@ fn scheduler() -> &'static mut Scheduler {
 pub fn critical<R>(body: impl FnOnce() -> R) -> R {
     let previous: u32;
     // SAFETY: DI only clears Status.IE and returns the old Status.
-    unsafe { core::arch::asm!("di {0}", "ehb", out(reg) previous, options(nostack)) };
+    unsafe {
+        core::arch::asm!(".set push", ".set noat", "di {0}", "ehb", ".set pop", out(reg) previous, options(nostack))
+    };
     let result = body();
     if previous & status::IE != 0 {
         // SAFETY: EI sets Status.IE back.
@@ -121,6 +126,15 @@ impl From<MapError> for SpawnError {
 
 /// Creates a ready process running `program`; returns its pid.
 pub fn spawn(program: &'static Program) -> Result<u32, SpawnError> {
+    spawn_with(program, false)
+}
+
+/// As `spawn`, but a fatal exception is not reported on the console.
+pub fn spawn_quiet(program: &'static Program) -> Result<u32, SpawnError> {
+    spawn_with(program, true)
+}
+
+fn spawn_with(program: &'static Program, quiet: bool) -> Result<u32, SpawnError> {
     let space = build_space()?;
     critical(|| {
         let scheduler = scheduler();
@@ -142,6 +156,7 @@ pub fn spawn(program: &'static Program) -> Result<u32, SpawnError> {
             space: Some(space),
             fault: None,
             ticks: 0,
+            quiet,
         };
         Ok(pid)
     })
@@ -197,6 +212,14 @@ pub fn reap(pid: u32) -> Option<(i32, Option<Caught>)> {
             _ => None,
         }
     })
+}
+
+/// Yields to the processes until `pid` has exited, then reaps it.
+pub fn wait_exit(pid: u32) -> Option<(i32, Option<Caught>)> {
+    while !has_exited(pid) {
+        yield_from_kernel();
+    }
+    reap(pid)
 }
 
 pub fn has_exited(pid: u32) -> bool {
@@ -318,14 +341,16 @@ pub fn user_exception(frame: *mut TrapFrame) -> *mut TrapFrame {
                 entry_hi: cp0::entry_hi(),
             };
             let process = &scheduler.processes[slot];
-            println!(
-                "pid {} ({}): killed by {} at EPC {:#010x}, BadVAddr {:#010x}",
-                process.pid,
-                process.program.map_or("?", |p| p.name),
-                exc::name(code),
-                trap.epc,
-                trap.bad_vaddr
-            );
+            if !process.quiet {
+                println!(
+                    "pid {} ({}): killed by {} at EPC {:#010x}, BadVAddr {:#010x}",
+                    process.pid,
+                    process.program.map_or("?", |p| p.name),
+                    exc::name(code),
+                    trap.epc,
+                    trap.bad_vaddr
+                );
+            }
             exit_current(scheduler, slot, -(code as i32), Some(fault))
         }
     }

@@ -217,6 +217,32 @@ user_kseg:
     bal     u_exit
     move    $a0, $zero
 
+# ---- small probes for the self-tests ----
+    .globl user_cop0
+user_cop0:                          # MFC0 from user mode: Coprocessor Unusable
+    mfc0    $t0, $12
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_break
+user_break:
+    break
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_rdhwr
+user_rdhwr:                         # RDHWR CC: RI unless HWREna.CC
+    rdhwr   $t0, $2
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_pid
+user_pid:                           # exit(getpid())
+    bal     u_getpid
+    nop
+    bal     u_exit
+    move    $a0, $v0
+
 # ---- benchmarks: each exits with its own Count delta (RDHWR $2) ----
     .globl user_bench_syscall
 user_bench_syscall:                 # 1000 getpid round trips
@@ -291,6 +317,10 @@ extern "C" {
     static user_memsum: u8;
     static user_hello: u8;
     static user_kseg: u8;
+    static user_cop0: u8;
+    static user_break: u8;
+    static user_rdhwr: u8;
+    static user_pid: u8;
     static user_bench_syscall: u8;
     static user_bench_yield: u8;
     static user_bench_fault: u8;
@@ -328,6 +358,10 @@ pub const PROGRAMS: &[Program] = &[
     Program { name: "memsum", help: "checksum 8 demand-zero pages", entry: entry_of!(user_memsum) },
     Program { name: "hello", help: "greet three times, yielding", entry: entry_of!(user_hello) },
     Program { name: "kseg", help: "touch 0x40000000 from user mode (killed)", entry: entry_of!(user_kseg) },
+    Program { name: "cop0", help: "MFC0 from user mode (killed)", entry: entry_of!(user_cop0) },
+    Program { name: "break", help: "BREAK from user mode (killed)", entry: entry_of!(user_break) },
+    Program { name: "rdhwr", help: "RDHWR CC from user mode", entry: entry_of!(user_rdhwr) },
+    Program { name: "pid", help: "exit with its own pid", entry: entry_of!(user_pid) },
     Program {
         name: "bench-syscall",
         help: "1000 getpid calls, exits with the Count delta",

@@ -5,6 +5,7 @@ pub mod frame;
 mod vectors;
 
 use core::ptr::{addr_of, addr_of_mut};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cp0::{self, cause, exc, status};
 use crate::{cache, sched, timer};
@@ -55,8 +56,10 @@ impl Caught {
     }
 }
 
-/// A one-shot catcher: the next non-interrupt exception taken in kernel
-/// mode is recorded and execution resumes at `resume`.
+/// A one-shot catcher for the self-tests: while `resume` is non-zero, the
+/// next non-interrupt exception taken in kernel mode is recorded and
+/// execution continues at `resume`.
+#[repr(C)]
 struct Catcher {
     resume: u32,
     caught: Option<Caught>,
@@ -64,20 +67,21 @@ struct Catcher {
 
 static mut CATCHER: Catcher = Catcher { resume: 0, caught: None };
 
-/// Arms the catcher; the next kernel-mode exception resumes at `resume`.
-pub fn arm_catch(resume: u32) {
-    // SAFETY: single CPU; the handler reads it with interrupts off, and a
-    // word store is atomic with respect to it.
+/// Forgets the last catch and returns the word to store the resume address
+/// into (the probing assembly stores it right before the probed code).
+pub fn catch_begin() -> *mut u32 {
+    // SAFETY: single CPU; the handler reads these with interrupts off.
     unsafe {
         let catcher = &mut *addr_of_mut!(CATCHER);
-        catcher.caught = None;
-        core::ptr::write_volatile(&mut catcher.resume, resume);
+        core::ptr::write_volatile(&mut catcher.caught, None);
+        core::ptr::write_volatile(&mut catcher.resume, 0);
+        &mut catcher.resume
     }
 }
 
-/// Disarms the catcher and returns what it caught, if anything.
-pub fn take_caught() -> Option<Caught> {
-    // SAFETY: as for `arm_catch`.
+/// Disarms the catcher; returns what it caught, if anything.
+pub fn catch_end() -> Option<Caught> {
+    // SAFETY: as for `catch_begin`.
     unsafe {
         let catcher = &mut *addr_of_mut!(CATCHER);
         core::ptr::write_volatile(&mut catcher.resume, 0);
@@ -132,6 +136,10 @@ fn catch(trap: &TrapFrame) -> Option<u32> {
     Some(resume)
 }
 
+/// Software interrupts taken so far, and the Cause value of the last one.
+pub static SOFTWARE_INTERRUPTS: AtomicU32 = AtomicU32::new(0);
+pub static LAST_SOFTWARE_CAUSE: AtomicU32 = AtomicU32::new(0);
+
 fn interrupt(frame: *mut TrapFrame) -> *mut TrapFrame {
     // SAFETY: as in `trap_entry`.
     let trap = unsafe { &mut *frame };
@@ -139,6 +147,14 @@ fn interrupt(frame: *mut TrapFrame) -> *mut TrapFrame {
     if pending & cause::ip(timer::line()) != 0 {
         timer::on_interrupt();
         return sched::on_tick(frame);
+    }
+    let software = pending & (cause::ip(0) | cause::ip(1));
+    if software != 0 {
+        // Software interrupts stay pending until Cause.IP1:0 is cleared.
+        cp0::set_cause(cp0::cause() & !software);
+        SOFTWARE_INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+        LAST_SOFTWARE_CAUSE.store(trap.cause, Ordering::Relaxed);
+        return frame;
     }
     if pending == 0 {
         return frame; // already gone (e.g. Compare rewritten meanwhile)
