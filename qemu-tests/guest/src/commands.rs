@@ -23,6 +23,7 @@ const COMMANDS: &[Command] = &[
         run: run,
     },
     Command { name: "selftest", help: "run the CPU conformance checks", run: selftest },
+    Command { name: "bench", help: "micro-benchmarks in Count ticks", run: bench },
     Command { name: "halt", help: "stop the guest", run: halt },
 ];
 
@@ -165,4 +166,8 @@ fn wait(pid: u32) -> i32 {
 
 fn selftest(_: &str) {
     crate::selftest::run();
+}
+
+fn bench(_: &str) {
+    crate::bench::run();
 }

@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod console;
+mod bench;
 mod bootargs;
 mod cache;
 mod commands;

@@ -45,3 +45,8 @@ pub fn try_get_byte() -> Option<u8> {
         None
     }
 }
+
+/// The line-status register (for the MMIO benchmark).
+pub fn line_status() -> u8 {
+    read(LSR)
+}
