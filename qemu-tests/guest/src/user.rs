@@ -243,6 +243,54 @@ user_pid:                           # exit(getpid())
     bal     u_exit
     move    $a0, $v0
 
+    .globl user_store_code
+user_store_code:                    # store into its own (clean) code page: TLB Modified
+    bal     1f
+    nop
+1:  sw      $zero, 0($ra)
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_unmapped
+user_unmapped:                      # load from a never-mapped address: TLBL
+    lui     $t0, 0x2000
+    lw      $t1, 0x10($t0)
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_overflow
+user_overflow:                      # ADD overflow: Ov
+    lui     $t0, 0x7fff
+    ori     $t0, $t0, 0xffff
+    add     $t1, $t0, $t0
+    bal     u_exit
+    move    $a0, $zero
+
+    .globl user_badcall
+user_badcall:                       # exit(result of unknown syscall 99)
+    addiu   $v0, $zero, 99
+    syscall
+    bal     u_exit
+    move    $a0, $v0
+
+    .globl user_heapsum
+user_heapsum:                       # store k+1 at heap + k * 4 KiB (k < 3), exit(sum of reads)
+    lui     $s0, 0x1000
+    addiu   $t0, $zero, 1
+    sw      $t0, 0($s0)
+    addiu   $t0, $zero, 2
+    sw      $t0, 0x1000($s0)
+    addiu   $t0, $zero, 3
+    sw      $t0, 0x2000($s0)
+    lw      $t1, 0($s0)
+    lw      $t2, 0x1000($s0)
+    lw      $t3, 0x2000($s0)
+    lw      $t4, 0x3000($s0)        # untouched demand-zero page reads 0
+    addu    $a0, $t1, $t2
+    addu    $a0, $a0, $t3
+    bal     u_exit
+    addu    $a0, $a0, $t4
+
 # ---- benchmarks: each exits with its own Count delta (RDHWR $2) ----
     .globl user_bench_syscall
 user_bench_syscall:                 # 1000 getpid round trips
@@ -321,6 +369,11 @@ extern "C" {
     static user_break: u8;
     static user_rdhwr: u8;
     static user_pid: u8;
+    static user_store_code: u8;
+    static user_unmapped: u8;
+    static user_overflow: u8;
+    static user_badcall: u8;
+    static user_heapsum: u8;
     static user_bench_syscall: u8;
     static user_bench_yield: u8;
     static user_bench_fault: u8;
@@ -362,6 +415,27 @@ pub const PROGRAMS: &[Program] = &[
     Program { name: "break", help: "BREAK from user mode (killed)", entry: entry_of!(user_break) },
     Program { name: "rdhwr", help: "RDHWR CC from user mode", entry: entry_of!(user_rdhwr) },
     Program { name: "pid", help: "exit with its own pid", entry: entry_of!(user_pid) },
+    Program {
+        name: "store-code",
+        help: "store into its code page (killed)",
+        entry: entry_of!(user_store_code),
+    },
+    Program {
+        name: "unmapped",
+        help: "load from an unmapped address (killed)",
+        entry: entry_of!(user_unmapped),
+    },
+    Program { name: "overflow", help: "ADD overflow (killed)", entry: entry_of!(user_overflow) },
+    Program {
+        name: "badcall",
+        help: "exit with the result of an unknown syscall",
+        entry: entry_of!(user_badcall),
+    },
+    Program {
+        name: "heapsum",
+        help: "exit with a sum over 4 demand-zero pages (6)",
+        entry: entry_of!(user_heapsum),
+    },
     Program {
         name: "bench-syscall",
         help: "1000 getpid calls, exits with the Count delta",

@@ -128,14 +128,6 @@ impl AddressSpace {
         }
     }
 
-    /// Removes the mapping of `va`; returns the PTE it had (0 if none).
-    pub fn unmap(&mut self, va: u32) -> u32 {
-        match self.leaf(va) {
-            Some(leaf) => core::mem::replace(&mut leaf[leaf_index(va)], 0),
-            None => 0,
-        }
-    }
-
     /// The kernel address of user address `va`, if mapped (and writable
     /// when `write` is asked for).
     pub fn kernel_address(&self, va: u32, write: bool) -> Option<*mut u8> {

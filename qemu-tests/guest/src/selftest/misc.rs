@@ -7,6 +7,7 @@ use core::sync::atomic::Ordering;
 use super::Suite;
 use crate::cp0::{self, bits, cause, exc, status};
 use crate::sched::{self, critical};
+use crate::trap::Caught;
 use crate::trap::{LAST_SOFTWARE_CAUSE, SOFTWARE_INTERRUPTS};
 use crate::{cache, timer, user};
 
@@ -118,47 +119,101 @@ fn interrupts(suite: &mut Suite) {
     suite.eq("interrupt_masked_by_ie", taken, held);
 }
 
-/// Runs a built-in program to its end; (exit code, ExcCode that killed it).
-fn run_program(name: &str) -> (i32, Option<u32>, u32) {
+/// How a built-in program ended.
+struct Ended {
+    pid: u32,
+    code: i32,
+    /// The exception that killed it.
+    fault: Option<Caught>,
+}
+
+impl Ended {
+    /// The ExcCode that killed it (u32::MAX if it exited normally).
+    fn killed_by(&self) -> u32 {
+        self.fault.map_or(u32::MAX, |fault| fault.exc_code())
+    }
+
+    fn bad_vaddr(&self) -> u32 {
+        self.fault.map_or(0, |fault| fault.bad_vaddr)
+    }
+
+    fn exited_with(&self, code: i32) -> bool {
+        self.fault.is_none() && self.code == code
+    }
+}
+
+/// Runs a built-in program (quietly) until it ends.
+fn run_program(name: &str) -> Ended {
+    let failed = Ended { pid: 0, code: i32::MIN, fault: None };
     let Some(program) = user::find(name) else {
-        return (i32::MIN, None, 0);
+        return failed;
     };
     let Ok(pid) = sched::spawn_quiet(program) else {
-        return (i32::MIN, None, 0);
+        return failed;
     };
-    let (code, fault) = sched::wait_exit(pid).unwrap_or((i32::MIN, None));
-    (code, fault.map(|caught| caught.exc_code()), fault.map_or(pid, |caught| caught.bad_vaddr))
+    match sched::wait_exit(pid) {
+        Some((code, fault)) => Ended { pid, code, fault },
+        None => failed,
+    }
 }
 
 fn user_mode(suite: &mut Suite) {
     // A user-mode load from 0x40000000 (this layout's kernel segment): AdEL.
-    let (_, killed_by, bad_vaddr) = run_program("kseg");
-    suite.eq("user_kseg_load_adel", exc::ADEL, killed_by.unwrap_or(u32::MAX));
-    suite.eq("user_kseg_load_badvaddr", 0x4000_0000, bad_vaddr);
+    let ended = run_program("kseg");
+    suite.eq("user_kseg_load_adel", exc::ADEL, ended.killed_by());
+    suite.eq("user_kseg_load_badvaddr", 0x4000_0000, ended.bad_vaddr());
 
     // MFC0 in user mode: Coprocessor Unusable with CE = 0.
-    let (_, killed_by, _) = run_program("cop0");
-    suite.eq("user_mfc0_cpu", exc::CPU, killed_by.unwrap_or(u32::MAX));
+    let ended = run_program("cop0");
+    suite.eq("user_mfc0_cpu", exc::CPU, ended.killed_by());
+    suite.eq("user_mfc0_cpu_ce_zero", 0, ended.fault.map_or(u32::MAX, |f| (f.cause >> cause::CE_SHIFT) & 3));
 
     // BREAK in user mode is delivered to the kernel.
-    let (_, killed_by, _) = run_program("break");
-    suite.eq("user_break_bp", exc::BP, killed_by.unwrap_or(u32::MAX));
+    suite.eq("user_break_bp", exc::BP, run_program("break").killed_by());
 
     // RDHWR CC in user mode: allowed when HWREna.CC is set, RI when clear.
-    let (code, killed_by, _) = run_program("rdhwr");
-    suite.that("user_rdhwr_allowed", code == 0 && killed_by.is_none(), "exit 0", code as u32);
+    let ended = run_program("rdhwr");
+    suite.that("user_rdhwr_allowed", ended.exited_with(0), "exit 0", ended.code as u32);
     let saved = cp0::hwrena();
     cp0::set_hwrena(saved & !(1 << 2));
-    let (_, killed_by, _) = run_program("rdhwr");
+    let ended = run_program("rdhwr");
     cp0::set_hwrena(saved);
-    suite.eq("user_rdhwr_denied_ri", exc::RI, killed_by.unwrap_or(u32::MAX));
+    suite.eq("user_rdhwr_denied_ri", exc::RI, ended.killed_by());
+
+    // A store to its own code page (mapped with D = 0): TLB Modified.
+    let ended = run_program("store-code");
+    suite.eq("user_store_clean_page_mod", exc::MOD, ended.killed_by());
+    let code_pages = user::USER_CODE..user::USER_CODE + user::image().len() as u32;
+    suite.that(
+        "user_store_clean_page_badvaddr",
+        code_pages.contains(&ended.bad_vaddr()),
+        "inside the code pages",
+        ended.bad_vaddr(),
+    );
+
+    // A load from an address with no mapping: the refill loads an invalid
+    // entry, the retry raises TLBL with BadVAddr = the address.
+    let ended = run_program("unmapped");
+    suite.eq("user_unmapped_load_tlbl", exc::TLBL, ended.killed_by());
+    suite.eq("user_unmapped_load_badvaddr", 0x2000_0010, ended.bad_vaddr());
+
+    // Integer overflow in user mode: Ov.
+    suite.eq("user_add_overflow_ov", exc::OV, run_program("overflow").killed_by());
+
+    // Demand-zero heap pages: written values read back, untouched ones read 0.
+    let ended = run_program("heapsum");
+    suite.that("user_demand_zero_heap", ended.exited_with(6), "exit 6", ended.code as u32);
+
+    // An unknown syscall returns -1 and the process goes on.
+    let ended = run_program("badcall");
+    suite.that("user_unknown_syscall_fails", ended.exited_with(-1), "exit -1", ended.code as u32);
 
     // getpid returns the pid spawn gave; exit passes the code back.
-    let (code, killed_by, pid) = run_program("pid");
+    let ended = run_program("pid");
     suite.that(
         "user_getpid_exit_code",
-        killed_by.is_none() && code as u32 == pid,
+        ended.exited_with(ended.pid as i32),
         "the spawned pid",
-        code as u32,
+        ended.code as u32,
     );
 }

@@ -41,11 +41,9 @@ const _: () = {
 /// Names of the o32 argument and result registers, for readability.
 pub mod reg {
     pub const V0: usize = 2;
-    pub const V1: usize = 3;
     pub const A0: usize = 4;
     pub const A1: usize = 5;
     pub const A2: usize = 6;
-    pub const A3: usize = 7;
     pub const SP: usize = 29;
     pub const RA: usize = 31;
 }
