@@ -32,6 +32,9 @@ use core::panic::PanicInfo;
 /// Called by `_start` with the boot loader's arguments.
 #[no_mangle]
 extern "C" fn kernel_main(argc: u32, argv: u32, envp: u32, ram_size: u32) -> ! {
+    // Kernel mode, interrupts off, EXL/ERL clear, boot-time vectors (BEV)
+    // until ours are installed; the loader may leave ERL set from reset.
+    cp0::set_status(cp0::status::BEV);
     uart::init();
     let _ = (argc, argv);
     let ram_size = bootargs::ram_size(envp, ram_size);
@@ -78,7 +81,7 @@ pub fn boot_info() -> BootInfo {
 /// Idles until the next interrupt when interrupts can wake us; else returns.
 pub fn idle() {
     let status = cp0::status();
-    if status & cp0::status::IE != 0 && status & cp0::status::im(7) != 0 {
+    if status & cp0::status::IE != 0 && status & cp0::status::im(timer::line()) != 0 {
         // SAFETY: WAIT only idles the CPU until an interrupt.
         unsafe { core::arch::asm!("wait") }
     }
