@@ -162,12 +162,11 @@ fn spawn_with(program: &'static Program, quiet: bool) -> Result<u32, SpawnError>
     })
 }
 
-/// User mode, interrupts and the timer enabled, no coprocessor access.
+/// User mode with interrupts and the timer enabled; no coprocessor access
+/// (CU0 clear, so CP0 instructions raise Coprocessor Unusable). EXL is set
+/// so the ERET that enters the process switches to user mode.
 fn user_status() -> u32 {
-    let kernel = cp0::status();
-    let keep =
-        kernel & !(status::CU0 | status::CU1 | status::KSU_MASK | status::EXL | status::ERL | status::BEV);
-    keep | status::UM | status::IE | status::im(timer::line()) | status::EXL
+    status::UM | status::IE | status::im(timer::line()) | status::EXL
 }
 
 fn build_space() -> Result<AddressSpace, SpawnError> {
@@ -214,16 +213,22 @@ pub fn reap(pid: u32) -> Option<(i32, Option<Caught>)> {
     })
 }
 
-/// Yields to the processes until `pid` has exited, then reaps it.
+/// Yields to the processes until `pid` has exited, then reaps it; `None`
+/// if there is no such process.
 pub fn wait_exit(pid: u32) -> Option<(i32, Option<Caught>)> {
-    while !has_exited(pid) {
-        yield_from_kernel();
+    loop {
+        match state_of(pid)? {
+            State::Exited(_) => return reap(pid),
+            _ => yield_from_kernel(),
+        }
     }
-    reap(pid)
 }
 
-pub fn has_exited(pid: u32) -> bool {
-    critical(|| scheduler().processes.iter().any(|p| p.pid == pid && matches!(p.state, State::Exited(_))))
+fn state_of(pid: u32) -> Option<State> {
+    critical(|| {
+        let processes = &scheduler().processes;
+        processes.iter().find(|p| p.pid == pid && p.state != State::Free).map(|p| p.state)
+    })
 }
 
 /// Gives the CPU to the user processes until the next switch back.
