@@ -11,6 +11,7 @@ mod exceptions;
 mod mapped;
 mod misc;
 mod tlb_ops;
+mod translation;
 
 pub struct Suite {
     passed: u32,
@@ -98,6 +99,7 @@ pub fn run() {
     tlb_ops::run(&mut suite);
     exceptions::run(&mut suite);
     mapped::run(&mut suite);
+    translation::run(&mut suite);
     misc::run(&mut suite);
     println!("selftest: {} passed, {} failed", suite.passed, suite.failed);
 }
