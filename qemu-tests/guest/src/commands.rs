@@ -16,7 +16,9 @@ const COMMANDS: &[Command] = &[
     Command { name: "info", help: "CPU identification, configuration and memory", run: info },
     Command { name: "ticks", help: "timer ticks and context switches so far", run: ticks },
     Command { name: "mem", help: "page allocator usage", run: mem },
-    Command { name: "ps", help: "list processes", run: ps },
+    Command { name: "ps", help: "list processes (and forget the exited ones)", run: ps },
+    Command { name: "spawn", help: "spawn <program>...: start programs in the background", run: spawn },
+    Command { name: "kill", help: "kill <pid>: end a background process", run: kill },
     Command {
         name: "run",
         help: "run <program>...: run user programs to completion (no name: list)",
@@ -126,6 +128,48 @@ fn ps(_: &str) {
         let name = process.program.map_or("?", |program| program.name);
         println!("{:>5}  {:<9} {:>6}  {}", process.pid, state, process.ticks, name);
     });
+    sched::reap_exited(|pid, name, code| println!("pid {pid} ({name}) exited with {code}"));
+}
+
+/// Starts the named programs; returns how many started, their pids in `pids`.
+fn start_programs(names: &str, pids: &mut [u32]) -> usize {
+    let mut started = 0;
+    for name in names.split_whitespace() {
+        let Some(program) = user::find(name) else {
+            println!("no program {name} (run lists them)");
+            continue;
+        };
+        if started == pids.len() {
+            println!("too many programs");
+            break;
+        }
+        match sched::spawn(program) {
+            Ok(pid) => {
+                pids[started] = pid;
+                started += 1;
+            }
+            Err(error) => println!("cannot start {name}: {error:?}"),
+        }
+    }
+    started
+}
+
+fn spawn(arguments: &str) {
+    let mut pids = [0u32; sched::MAX_PROCESSES];
+    let started = start_programs(arguments, &mut pids);
+    for pid in &pids[..started] {
+        println!("started pid {pid}");
+    }
+}
+
+fn kill(arguments: &str) {
+    match crate::bootargs::parse_number(arguments.as_bytes()) {
+        Some(pid) => match sched::kill(pid) {
+            Ok(()) => println!("pid {pid} killed"),
+            Err(error) => println!("kill: pid {pid}: {error:?}"),
+        },
+        None => println!("usage: kill <pid>"),
+    }
 }
 
 fn run(arguments: &str) {
@@ -136,24 +180,7 @@ fn run(arguments: &str) {
         return;
     }
     let mut pids = [0u32; sched::MAX_PROCESSES];
-    let mut started = 0;
-    for name in arguments.split_whitespace() {
-        let Some(program) = user::find(name) else {
-            println!("run: no program {name}");
-            continue;
-        };
-        if started == pids.len() {
-            println!("run: too many programs");
-            break;
-        }
-        match sched::spawn(program) {
-            Ok(pid) => {
-                pids[started] = pid;
-                started += 1;
-            }
-            Err(error) => println!("run: cannot start {name}: {error:?}"),
-        }
-    }
+    let started = start_programs(arguments, &mut pids);
     for &pid in &pids[..started] {
         let code = wait(pid);
         println!("pid {pid} exited with {code}");

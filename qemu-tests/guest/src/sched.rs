@@ -213,6 +213,45 @@ pub fn reap(pid: u32) -> Option<(i32, Option<Caught>)> {
     })
 }
 
+/// The exit code `kill` gives a process.
+pub const KILLED: i32 = -9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillError {
+    NoSuchProcess,
+    AlreadyExited,
+}
+
+/// Ends process `pid` (called by the shell, so it is not the one running).
+pub fn kill(pid: u32) -> Result<(), KillError> {
+    critical(|| {
+        let process = scheduler()
+            .processes
+            .iter_mut()
+            .find(|p| p.pid == pid && p.state != State::Free)
+            .ok_or(KillError::NoSuchProcess)?;
+        match process.state {
+            State::Ready => {
+                retire(process, KILLED, None);
+                Ok(())
+            }
+            _ => Err(KillError::AlreadyExited),
+        }
+    })
+}
+
+/// Reaps every exited process; calls `report` with (pid, program, code).
+pub fn reap_exited(mut report: impl FnMut(u32, &str, i32)) {
+    critical(|| {
+        for process in scheduler().processes.iter_mut() {
+            if let State::Exited(code) = process.state {
+                report(process.pid, process.program.map_or("?", |p| p.name), code);
+                *process = Process::FREE;
+            }
+        }
+    })
+}
+
 /// Yields to the processes until `pid` has exited, then reaps it; `None`
 /// if there is no such process.
 pub fn wait_exit(pid: u32) -> Option<(i32, Option<Caught>)> {
@@ -383,7 +422,13 @@ fn demand_zero(scheduler: &mut Scheduler, slot: usize, va: u32) -> bool {
 }
 
 fn exit_current(scheduler: &mut Scheduler, slot: usize, code: i32, fault: Option<Caught>) -> *mut TrapFrame {
-    let process = &mut scheduler.processes[slot];
+    retire(&mut scheduler.processes[slot], code, fault);
+    let next = next_task(scheduler);
+    switch_to(scheduler, next)
+}
+
+/// Ends a process: frees its memory and keeps its exit status for `reap`.
+fn retire(process: &mut Process, code: i32, fault: Option<Caught>) {
     process.state = State::Exited(code);
     process.fault = fault;
     if let Some(space) = process.space.take() {
@@ -391,6 +436,4 @@ fn exit_current(scheduler: &mut Scheduler, slot: usize, code: i32, fault: Option
     }
     // Its ASID will be reused: drop its translations now.
     tlb::flush_all();
-    let next = next_task(scheduler);
-    switch_to(scheduler, next)
 }

@@ -209,6 +209,13 @@ hello_text:
 hello_text_end:
     .balign 4
 
+# ---- spin: computes forever (preempted by the timer; end it with kill) ----
+    .globl user_spin
+user_spin:
+    move    $t0, $zero
+1:  b       1b
+    addiu   $t0, $t0, 1
+
 # ---- kseg: a user access to the kernel segment (must be killed) ----
     .globl user_kseg
 user_kseg:
@@ -365,6 +372,7 @@ extern "C" {
     static user_memsum: u8;
     static user_hello: u8;
     static user_kseg: u8;
+    static user_spin: u8;
     static user_cop0: u8;
     static user_break: u8;
     static user_rdhwr: u8;
@@ -410,6 +418,11 @@ pub const PROGRAMS: &[Program] = &[
     Program { name: "sieve", help: "count the primes below 10000", entry: entry_of!(user_sieve) },
     Program { name: "memsum", help: "checksum 8 demand-zero pages", entry: entry_of!(user_memsum) },
     Program { name: "hello", help: "greet three times, yielding", entry: entry_of!(user_hello) },
+    Program {
+        name: "spin",
+        help: "loop forever (use with spawn, end with kill)",
+        entry: entry_of!(user_spin),
+    },
     Program { name: "kseg", help: "touch 0x40000000 from user mode (killed)", entry: entry_of!(user_kseg) },
     Program { name: "cop0", help: "MFC0 from user mode (killed)", entry: entry_of!(user_cop0) },
     Program { name: "break", help: "BREAK from user mode (killed)", entry: entry_of!(user_break) },
