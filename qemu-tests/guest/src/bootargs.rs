@@ -29,6 +29,13 @@ fn string_at(address: u32) -> Option<&'static [u8]> {
     Some(unsafe { CStr::from_ptr(pointer as *const core::ffi::c_char) }.to_bytes())
 }
 
+/// The command line: argv[1..] (QEMU's `-append` text), empty if none.
+/// Returns the arguments one by one.
+pub fn arguments(argc: u32, argv: u32) -> impl Iterator<Item = &'static [u8]> {
+    let array = pointer_to_kernel(argv);
+    (1..argc.min(64) as usize).filter_map(move |index| string_at(pointer_at(array?, index)))
+}
+
 /// The environment variable `name`, if the loader passed it.
 pub fn env(envp: u32, name: &[u8]) -> Option<&'static [u8]> {
     let array = pointer_to_kernel(envp)?;

@@ -36,7 +36,6 @@ extern "C" fn kernel_main(argc: u32, argv: u32, envp: u32, ram_size: u32) -> ! {
     // until ours are installed; the loader may leave ERL set from reset.
     cp0::set_status(cp0::status::BEV);
     uart::init();
-    let _ = (argc, argv);
     let ram_size = bootargs::ram_size(envp, ram_size);
     // SAFETY: written once here, before anything reads it.
     unsafe { BOOT_INFO = BootInfo { ram_size } };
@@ -52,7 +51,22 @@ extern "C" fn kernel_main(argc: u32, argv: u32, envp: u32, ram_size: u32) -> ! {
     // User programs may read CPUNum, SYNCI_Step, CC and CCRes with RDHWR.
     cp0::set_hwrena(0xf);
     timer::start();
+    autorun(argc, argv);
     shell::run();
+}
+
+/// Runs the commands on the boot command line (`-append "selftest; halt"`:
+/// `;` separates commands), echoing each after a prompt as if typed.
+fn autorun(argc: u32, argv: u32) {
+    for argument in bootargs::arguments(argc, argv) {
+        let Ok(text) = core::str::from_utf8(argument) else {
+            continue;
+        };
+        for command in text.split(';').map(str::trim).filter(|command| !command.is_empty()) {
+            println!("guest> {command}");
+            commands::execute(command);
+        }
+    }
 }
 
 /// A clean TLB, 4 KiB pages, ASID 0 and the empty page table.
