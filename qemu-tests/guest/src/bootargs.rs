@@ -51,9 +51,17 @@ pub fn env(envp: u32, name: &[u8]) -> Option<&'static [u8]> {
     None
 }
 
-/// The RAM size in bytes: `memsize` from the environment, else a3.
+/// Assumed when the loader says nothing (Linux's Malta default too).
+pub const DEFAULT_RAM_SIZE: u32 = 32 << 20;
+
+/// The RAM size in bytes: `memsize` from the environment, else a3, else
+/// `DEFAULT_RAM_SIZE`.
 pub fn ram_size(envp: u32, a3: u32) -> u32 {
-    env(envp, b"memsize").and_then(parse_number).unwrap_or(a3)
+    match env(envp, b"memsize").and_then(parse_number) {
+        Some(size) if size != 0 => size,
+        _ if a3 != 0 => a3,
+        _ => DEFAULT_RAM_SIZE,
+    }
 }
 
 /// A decimal or 0x-prefixed hexadecimal number.
