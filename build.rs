@@ -109,6 +109,18 @@ fn main() {
     println!("cargo:rerun-if-changed=boards");
     fs::write(out.join("boards.rs"), board_table(&manifest)).unwrap();
 
+    // The guest built into the image: MIPSVISOR_GUEST_ELF names it (scripts/run
+    // and scripts/test build qemu-tests/guest and pass it); empty means none.
+    println!("cargo:rerun-if-env-changed=MIPSVISOR_GUEST_ELF");
+    let embedded = match env::var("MIPSVISOR_GUEST_ELF") {
+        Ok(path) if !path.is_empty() => {
+            println!("cargo:rerun-if-changed={path}");
+            fs::read(&path).unwrap_or_else(|e| panic!("MIPSVISOR_GUEST_ELF={path}: {e}"))
+        }
+        _ => Vec::new(),
+    };
+    fs::write(out.join("guest.elf"), embedded).unwrap();
+
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if arch.starts_with("mips") {
         // KSEG0, 1 MiB in: where QEMU's Malta and Boston loaders expect a kernel.

@@ -22,6 +22,15 @@ const MAX_STRING: usize = 4096;
 /// QEMU pads its device trees to 2 MiB.
 const MAX_FDT_BYTES: u32 = 4 << 20;
 const FDT_MAGIC: u32 = 0xd00d_feed;
+/// Separates the monitor's command-line words from the guest's.
+pub const GUEST_CMDLINE_SEPARATOR: &str = "--";
+
+/// Where the loader put the initial ramdisk (a sign-extended KSEG0 address).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Initrd {
+    pub address: u64,
+    pub bytes: u64,
+}
 
 impl BootProtocol {
     /// Loader pointers are 32-bit compatibility-segment addresses; they are
@@ -65,6 +74,8 @@ pub enum BootArgsError {
     BadFdtMagic(u32),
     FdtTooLarge(u32),
     MalformedFdt,
+    /// `rd_start=`/`rd_size=` are not numbers.
+    BadInitrdWords,
 }
 
 /// What the monitor learns from the loader.
@@ -152,14 +163,44 @@ impl BootInfo {
         }
     }
 
-    /// The value of `key=value` on the command line (the last one wins).
+    /// The monitor's words: everything before a lone `--`.
+    fn monitor_words(&self) -> impl Iterator<Item = &str> {
+        self.cmdline.split_ascii_whitespace().take_while(|word| *word != GUEST_CMDLINE_SEPARATOR)
+    }
+
+    /// The value of `key=value` among the monitor's words (the last one wins).
     pub fn option(&self, key: &str) -> Option<&str> {
-        self.cmdline
-            .split_ascii_whitespace()
+        self.monitor_words()
             .filter_map(|word| word.split_once('='))
             .filter(|(k, _)| *k == key)
             .map(|(_, v)| v)
             .last()
+    }
+
+    /// The guest's command line: the words after a lone `--`.
+    pub fn guest_cmdline(&self) -> String {
+        let mut words =
+            self.cmdline.split_ascii_whitespace().skip_while(|word| *word != GUEST_CMDLINE_SEPARATOR);
+        words.next();
+        words.collect::<Vec<_>>().join(" ")
+    }
+
+    /// The initial ramdisk QEMU's `-initrd` placed in RAM, named on the
+    /// command line as `rd_start=ADDRESS rd_size=BYTES`.
+    pub fn initrd(&self) -> Result<Option<Initrd>, BootArgsError> {
+        let (Some(start), Some(size)) = (self.option("rd_start"), self.option("rd_size")) else {
+            return Ok(None);
+        };
+        let number = |text: &str| match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => text.parse(),
+        };
+        match (number(start), number(size)) {
+            (Ok(address), Ok(bytes)) => {
+                Ok(Some(Initrd { address: address as u32 as i32 as i64 as u64, bytes }))
+            }
+            _ => Err(BootArgsError::BadInitrdWords),
+        }
     }
 }
 
@@ -245,6 +286,28 @@ mod tests {
         assert_eq!(BootInfo::parse(protocol, &mem), Err(BootArgsError::StringTooLong(sext(0x8000_3000))));
         let too_many = BootProtocol::from_registers(1000, 0x8000_2000, 0, 0);
         assert_eq!(BootInfo::parse(too_many, &mem), Err(BootArgsError::TooManyArguments(1000)));
+    }
+
+    #[test]
+    fn monitor_words_come_before_the_separator_and_guest_words_after() {
+        let info =
+            BootInfo { cmdline: "selftest=refill -- console=ttyS0 selftest=x".into(), ..Default::default() };
+        assert_eq!(info.option("selftest"), Some("refill"));
+        assert_eq!(info.option("console"), None);
+        assert_eq!(info.guest_cmdline(), "console=ttyS0 selftest=x");
+        let none = BootInfo { cmdline: "selftest=fault".into(), ..Default::default() };
+        assert_eq!(none.guest_cmdline(), "");
+    }
+
+    #[test]
+    fn initrd_words_as_qemus_malta_loader_writes_them() {
+        // QEMU prepends "rd_start=0x%x rd_size=%d" with a KSEG0 address.
+        let info =
+            BootInfo { cmdline: "rd_start=0x80f00000 rd_size=12345 -- x".into(), ..Default::default() };
+        assert_eq!(info.initrd(), Ok(Some(Initrd { address: 0xffff_ffff_80f0_0000, bytes: 12345 })));
+        let bad = BootInfo { cmdline: "rd_start=zz rd_size=1".into(), ..Default::default() };
+        assert_eq!(bad.initrd(), Err(BootArgsError::BadInitrdWords));
+        assert_eq!(BootInfo::default().initrd(), Ok(None));
     }
 
     #[test]

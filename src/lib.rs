@@ -8,6 +8,7 @@ pub mod board;
 pub mod bootargs;
 pub mod cp0;
 pub mod cpu;
+pub mod devices;
 pub mod isa;
 pub mod loader;
 pub mod memmap;

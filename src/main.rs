@@ -10,6 +10,7 @@ mod console;
 #[macro_use]
 mod arch;
 mod boot;
+mod guest_image;
 mod heap;
 mod selftest;
 mod trap;
