@@ -30,12 +30,32 @@ def board_names():
     return sorted(p.stem for p in (ROOT / "boards").glob("*.toml"))
 
 
-def build_monitor(name):
-    """Release-builds the monitor for a board; returns the ELF path."""
-    out = subprocess.run(
-        ["bash", "-c", f'source "{ROOT}/scripts/lib.sh" && build_monitor "$1"', "build", name],
-        stdout=subprocess.PIPE, check=True, text=True)
+def _lib(function, *args):
+    """Runs a scripts/lib.sh function; returns the last line it printed."""
+    out = subprocess.run(["bash", "-c", f'source "{ROOT}/scripts/lib.sh" && {function} "$@"', function, *args],
+                         stdout=subprocess.PIPE, check=True, text=True)
     return out.stdout.strip().splitlines()[-1]
+
+
+def build_guest(name):
+    """Release-builds our guest OS for a board; returns the ELF path."""
+    return _lib("build_guest", name)
+
+
+def build_monitor(name, guest=None):
+    """Release-builds the monitor for a board with `guest` built in (by
+    default the board's own guest OS, where it has one); returns the ELF."""
+    if guest is None and board(name).get("guest_target"):
+        guest = build_guest(name)
+    return _lib("build_monitor", name, guest or "")
+
+
+def native_guest_command(name, guest, append="", extra=()):
+    """The guest alone on the board's QEMU model (QEMU's T&E-layout mode)."""
+    b = board(name)
+    return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-kernel", guest, "-append", append, *extra]
 
 
 def qemu_command(name, kernel, append="", extra=()):
@@ -55,7 +75,7 @@ class ConsoleTimeout(Exception):
 class Console:
     def __init__(self, command, name="qemu"):
         self.name = name
-        self.command = command
+        self.argv = command
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
@@ -93,6 +113,15 @@ class Console:
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
+
+    def command(self, line, prompt=r"guest> ", timeout=30):
+        """Types `line` at a shell and returns what it printed before the
+        next prompt (the echoed command line excluded)."""
+        self.send(line + "\n")
+        self.expect(re.escape(line) + r"\n", timeout=timeout)
+        start = self.cursor
+        m = self.expect(prompt, timeout=timeout, partial=True)
+        return self.transcript[start:m.start()]
 
     def stop(self):
         if self.proc.poll() is None:

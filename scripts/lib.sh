@@ -52,12 +52,23 @@ ensure_binutils() {
 # The ELF the cargo build for TARGET produces (TARGET as a board file names it).
 target_dir_name() { basename "$1" .json; }
 
-# build_monitor BOARD: release-builds the monitor for the board's target and
-# prints the ELF's path.
+# build_guest BOARD: release-builds our guest OS (qemu-tests/guest) for the
+# board and prints the ELF's path.
+build_guest() {
+    local target
+    target=$(board_field "$1" guest_target)
+    [ -n "$target" ] || die "no build of qemu-tests/guest for board $1 yet (MIPS32r6 guests are not done)"
+    (cd "$root/qemu-tests/guest" && cargo build --release --target "$target" >&2) || die "guest build for $1 failed"
+    echo "$root/qemu-tests/guest/target/$(target_dir_name "$target")/release/mipsvisor-guest"
+}
+
+# build_monitor BOARD [GUEST_ELF]: release-builds the monitor for the
+# board's target, with GUEST_ELF built in if given, and prints the ELF's path.
 build_monitor() {
     local target
     target=$(board_field "$1" target)
-    (cd "$root" && cargo build --release --target "$target" >&2) || die "monitor build for $1 failed"
+    (cd "$root" && MIPSVISOR_GUEST_ELF="${2:-}" cargo build --release --target "$target" >&2) ||
+        die "monitor build for $1 failed"
     echo "$root/target/$(target_dir_name "$target")/release/mipsvisor"
 }
 

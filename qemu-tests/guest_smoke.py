@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Our guest OS booted to its shell, natively on QEMU's CPU model (the
+reference nobody here wrote) and under mipsvisor, on the same board; then
+the selftest transcripts of both runs compared line by line.
+
+    qemu-tests/guest_smoke.py [--native-only] [board ...]   (default: malta malta-el)
+"""
+import re
+import sys
+
+import harness
+
+BOARDS = ["malta", "malta-el"]
+BENCHMARKS = ["compute", "cp0", "mmio", "syscall", "ctxsw", "tlb-refill", "guest-tlb-miss"]
+# Lines the guest prints that depend on the platform by design, with why:
+PLATFORM_DEPENDENT = [
+    # The monitor presents its own virtual CPU (a 64-entry TLB, as KVM did),
+    # not the host's 16-entry one.
+    re.compile(r"^(PASS|FAIL) tlb_size\b"),
+]
+
+
+def console(name, mode, guest_cmdline=""):
+    guest = harness.build_guest(name)
+    if mode == "native":
+        return harness.Console(harness.native_guest_command(name, guest, append=guest_cmdline))
+    monitor = harness.build_monitor(name, guest)
+    return harness.Console(harness.qemu_command(name, monitor, append="-- " + guest_cmdline))
+
+
+def shell_session(name, mode, selftests):
+    with console(name, mode) as c:
+        c.expect(r"guest> ", timeout=60, partial=True)
+        out = c.command("echo hi")
+        assert out.strip() == "hi", f"echo hi printed {out!r}"
+        out = c.command("info")
+        assert re.search(r"PRId\s+0x00019300", out), f"info: no 24K PRId in {out!r}"
+        out = c.command("run sieve", timeout=120)
+        assert re.search(r"primes below 10000: 1229\b", out), f"run sieve: {out!r}"
+        out = c.command("spawn spin")
+        started = re.search(r"started pid (\d+)", out)
+        assert started, f"spawn spin: {out!r}"
+        pid = started.group(1)
+        out = c.command("ps")
+        assert re.search(rf"^\s+{pid}\s+ready\s+\d+\s+spin$", out, re.M), f"ps: {out!r}"
+        out = c.command("kill " + pid)
+        assert f"pid {pid} killed" in out, f"kill: {out!r}"
+        out = c.command("selftest", timeout=300)
+        summary = re.search(r"selftest: (\d+) passed, (\d+) failed", out)
+        assert summary, "selftest printed no summary"
+        selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL) ", line)]
+        failures = [line for line in out.splitlines() if line.startswith("FAIL ")]
+        assert summary.group(2) == "0" and not failures, "selftest failures:\n" + "\n".join(failures)
+        out = c.command("bench", timeout=300)
+        names = re.findall(r"^bench (\S+) ops=\d+ count=\d+ per_op=\d+\.\d\d$", out, re.M)
+        assert names == BENCHMARKS, f"bench printed {names}"
+        c.send("halt\n")
+        c.expect(r"guest: halted", timeout=30)
+        if mode == "monitor":
+            c.expect(r"^mipsvisor: guest stopped", timeout=30)
+            c.expect(r"^exits: \d+", timeout=10)
+
+
+def same_selftest_transcripts(name, selftests):
+    native, monitor = selftests.get((name, "native")), selftests.get((name, "monitor"))
+    assert native and monitor, "a selftest transcript is missing (see the session checks)"
+    keep = lambda lines: [l for l in lines if not any(p.match(l) for p in PLATFORM_DEPENDENT)]
+    native, monitor = keep(native), keep(monitor)
+    diff = [f"  native:  {a}\n  monitor: {b}" for a, b in zip(native, monitor) if a != b]
+    assert len(native) == len(monitor), f"{len(native)} native lines vs {len(monitor)} under the monitor"
+    assert not diff, "transcripts differ:\n" + "\n".join(diff)
+    assert len(native) >= 60, f"only {len(native)} selftest checks"
+
+
+def main():
+    args = sys.argv[1:]
+    modes = ["native"] if "--native-only" in args else ["native", "monitor"]
+    boards = [a for a in args if not a.startswith("--")] or BOARDS
+    runner = harness.Runner()
+    for name in boards:
+        selftests = {}
+        for mode in modes:
+            runner.check(f"{name}/{mode}/shell", shell_session, name, mode, selftests)
+        if len(modes) == 2:
+            runner.check(f"{name}/selftest-differential", same_selftest_transcripts, name, selftests)
+    runner.finish()
+
+
+if __name__ == "__main__":
+    main()
