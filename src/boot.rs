@@ -103,6 +103,9 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
         arch::halt();
     };
     crate::console::init(board.console);
+    if let Some(log) = board.log {
+        crate::console::init_log(log);
+    }
     install_vectors();
 
     // Link-script symbols: only their addresses are used.

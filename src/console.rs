@@ -13,21 +13,47 @@ struct ConsoleCell(UnsafeCell<Option<Uart16550>>);
 unsafe impl Sync for ConsoleCell {}
 
 static CONSOLE: ConsoleCell = ConsoleCell(UnsafeCell::new(None));
+/// The monitor's own log while a guest owns the console, where the board
+/// has a second UART (Malta's CBUS UART); otherwise the console.
+static LOG: ConsoleCell = ConsoleCell(UnsafeCell::new(None));
 
-/// Points the console at a board's UART and programs it.
-pub fn init(uart: UartDesc) {
+fn open(uart: UartDesc) -> Uart16550 {
     // SAFETY: the board file names the UART; KSEG1 reaches it uncached.
     let device = unsafe { Uart16550::new(crate::arch::kseg1(uart.phys), uart.stride as usize) };
     device.init();
+    device
+}
+
+/// Points the console at a board's UART and programs it.
+pub fn init(uart: UartDesc) {
     // SAFETY: single CPU, called before anything prints (see ConsoleCell).
-    unsafe { *CONSOLE.0.get() = Some(device) };
+    unsafe { *CONSOLE.0.get() = Some(open(uart)) };
+}
+
+/// Opens the monitor's log UART.
+pub fn init_log(uart: UartDesc) {
+    // SAFETY: as `init`.
+    unsafe { *LOG.0.get() = Some(open(uart)) };
+}
+
+fn write_to(cell: &ConsoleCell, args: fmt::Arguments) -> bool {
+    // SAFETY: see ConsoleCell.
+    match unsafe { (*cell.0.get()).as_mut() } {
+        Some(uart) => uart.write_fmt(args).is_ok(),
+        None => false,
+    }
 }
 
 #[doc(hidden)]
 pub fn print_args(args: fmt::Arguments) {
-    // SAFETY: see ConsoleCell.
-    if let Some(uart) = unsafe { (*CONSOLE.0.get()).as_mut() } {
-        let _ = uart.write_fmt(args);
+    write_to(&CONSOLE, args);
+}
+
+/// A line for the monitor's log: the log UART if there is one, else the console.
+pub fn log_args(args: fmt::Arguments) {
+    let line = format_args!("mipsvisor: {args}\n");
+    if !write_to(&LOG, line) {
+        write_to(&CONSOLE, line);
     }
 }
 

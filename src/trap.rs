@@ -3,9 +3,20 @@
 //! Until guests run, every exception in the monitor is unexpected: print
 //! what happened and stop in a known state rather than guess.
 
+use mipsvisor::cp0::{
+    self,
+    fields::{ExcCode, Status},
+};
 use mipsvisor::trapframe::{Dump, TrapFrame};
 
 pub fn handle(frame: &mut TrapFrame) {
+    if frame.cause().exc_code() == ExcCode::Int {
+        // `wait_for_interrupt` woke: mask interrupts so the ERET resumes it
+        // instead of taking the same still-pending interrupt again.
+        let status = Status::from_bits_retain(mfc0!(cp0::STATUS));
+        mtc0!(cp0::STATUS, status.difference(Status::IE).bits());
+        return;
+    }
     println!("mipsvisor: unexpected {}", Dump(frame));
     println!("mipsvisor: halted");
     crate::arch::halt()

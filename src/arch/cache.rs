@@ -85,3 +85,15 @@ pub fn sync_icache(start: usize, len: usize) {
     // SAFETY: `sync` completes the invalidations before the caller jumps to the code.
     unsafe { core::arch::asm!("sync", "ehb") };
 }
+
+/// Writes back and invalidates both L1 caches by index: coherence for
+/// everything, when the guest sweeps its own caches by index.
+pub fn flush_all() {
+    let config1 = Config1::from_bits_retain(mfc0!(cp0::CONFIG1));
+    each_index(config1.dcache(), |a| cache_op!(op::INDEX_WRITEBACK_INV_D, a));
+    // SAFETY: `sync` orders the write-backs before the invalidations.
+    unsafe { core::arch::asm!("sync") };
+    each_index(config1.icache(), |a| cache_op!(op::INDEX_INVALIDATE_I, a));
+    // SAFETY: as in sync_icache.
+    unsafe { core::arch::asm!("sync", "ehb") };
+}

@@ -33,6 +33,18 @@ pub const TARGET: &str = if cfg!(target_pointer_width = "64") {
     "mipsel-mti-none-elf"
 };
 
+/// Idles until one of the interrupt lines in `mask` (Cause.IP bit layout)
+/// is raised. The interrupt is taken in monitor context (`trap::handle`
+/// masks it and returns), after which execution continues here.
+pub fn wait_for_interrupt(mask: u8) {
+    use mipsvisor::cp0::{self as regs, fields::Status};
+    let saved = Status::from_bits_retain(mfc0!(regs::STATUS));
+    mtc0!(regs::STATUS, (saved.with_im(mask) | Status::IE).bits());
+    // SAFETY: `wait` only idles the CPU until an interrupt.
+    unsafe { core::arch::asm!("wait") };
+    mtc0!(regs::STATUS, saved.bits());
+}
+
 /// Stops the CPU for good with interrupts off: the monitor's known final state.
 pub fn halt() -> ! {
     cp0::disable_interrupts();

@@ -56,3 +56,22 @@ pub fn update_if_present(entry_hi: usize, lo0: usize, lo1: usize) -> bool {
 pub fn set_asid(asid: u8) {
     mtc0_word!(cp0::ENTRY_HI, asid as usize);
 }
+
+/// Drops every host entry whose pair overlaps guest-virtual [start, end),
+/// whatever its ASID, by reading each entry back (cheaper than tracking
+/// which host ASIDs may hold it, and exact).
+pub fn invalidate_range(start: u32, end: u32, entries: u32) {
+    let saved = mfc0_word!(cp0::ENTRY_HI);
+    for index in 0..entries {
+        mtc0!(cp0::INDEX, index);
+        // SAFETY: tlbr only loads EntryHi/EntryLo/PageMask from the entry.
+        unsafe { core::arch::asm!("tlbr", "ehb") };
+        let entry_hi = mfc0_word!(cp0::ENTRY_HI) as u32;
+        // Each entry covers an 8 KiB pair: host pages are 4 KiB, PageMask 0.
+        let pair = entry_hi & !0x1fff;
+        if pair < end && start < pair.wrapping_add(0x2000) && pair < 0x8000_0000 {
+            write_indexed(index, unique_invalid_entry_hi(index), 0, 0);
+        }
+    }
+    mtc0_word!(cp0::ENTRY_HI, saved);
+}
