@@ -459,10 +459,9 @@ impl GuestMemory for GuestMmu {
 
         let mut stale = HostAsidSet::new();
         // The kernel table's ASID-specific mappings are the current ASID's.
-        if displaced.global || displaced.asid == self.guest_asid {
-            if Self::drop_range(&mut self.kernel.table, start, end) {
-                stale.insert(self.kernel.host_asid);
-            }
+        let kernel_holds_it = displaced.global || displaced.asid == self.guest_asid;
+        if kernel_holds_it && Self::drop_range(&mut self.kernel.table, start, end) {
+            stale.insert(self.kernel.host_asid);
         }
         if in_useg {
             for (guest_asid, tagged) in self.users.entries_mut() {
