@@ -22,6 +22,21 @@
 //! guest pair, up to [`FILL_SPAN`], are added only where the table has
 //! nothing, so a fill never changes a translation the host TLB may hold.
 //!
+//! The caller's side (the exit handler and the world switch):
+//! - Enter the guest with [`GuestMemory::root`] and [`GuestMemory::host_asid`]
+//!   of the guest's mode; a mode switch needs nothing else.
+//! - Host TLB Load/Store/Modified on a guest address, and host address
+//!   errors at 0x80000000 and up: [`GuestMemory::resolve_fault`]. After
+//!   `Mapped`, probe the faulting pair (host ASID of the mode) out of the
+//!   host TLB and retry. Misaligned-access address errors are the guest's
+//!   and never come here (a retry would fault again).
+//! - After TLBWI/TLBWR: [`GuestMemory::invalidate`] with what was displaced;
+//!   on `EntryHiAsidChanged`: [`GuestMemory::asid_changed`]. Do every
+//!   [`HostTlbFlush`] they return before the guest runs again.
+//! - A write the guest TLB reports as a conflict (the machine-check
+//!   condition) may leave a table holding either entry's translation:
+//!   deliver the machine check, or [`GuestMmu::flush_all`].
+//!
 //! Only the KVM guest layout ([`segment`]) is implemented. With guest
 //! Status.ERL set, the architecture makes useg unmapped; that is not
 //! modelled (a KVM guest never touches useg with ERL set).
@@ -209,7 +224,6 @@ impl GuestMmu {
         }
         self.host_asids.start_round();
         self.renumber_live_tables();
-        self.stats.host_asid_rollovers += 1;
         HostTlbFlush::All
     }
 

@@ -184,6 +184,10 @@ impl GuestRam {
     }
 }
 
+// SAFETY: `from_raw`'s contract gives this value sole use of the window,
+// as a `Box<[u8]>` owns its slice, so moving it to another CPU is as sound.
+unsafe impl Send for GuestRam {}
+
 impl fmt::Debug for GuestRam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GuestRam")

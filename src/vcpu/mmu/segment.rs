@@ -12,7 +12,7 @@
 //! Every boundary is a multiple of 512 MiB, the largest span one guest TLB
 //! entry (two 256 MiB pages) can cover, so no entry straddles two rows.
 
-use super::super::cp0::GuestMode;
+use crate::vcpu::cp0::GuestMode;
 
 /// End of guest useg; the guest's TASK_SIZE lies below it.
 pub const USEG_END: u32 = 0x4000_0000;
