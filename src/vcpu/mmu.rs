@@ -56,7 +56,7 @@ pub use segment::Segment;
 use super::exception::{Access as ExceptionAccess, GuestException};
 use super::guest_tlb::{Displaced, GuestTlb, Lookup};
 use super::host::{AccessKind, FaultResolution, GuestMemory, GuestMode};
-use crate::mmu::entrylo::{Access, EntryLo};
+use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
 use core::ops::RangeInclusive;
@@ -562,4 +562,3 @@ impl GuestMemory for GuestMmu {
 
 // A guest entry's pair is at least one host pair, and fills stay inside it.
 const _: () = assert!(FILL_SPAN.is_power_of_two() && FILL_SPAN >= PAIR_SIZE);
-const _: () = assert!(EntryLo::INVALID.bits() == 0);

@@ -14,6 +14,7 @@ mod tlb_faults;
 use super::guest_ram::tests::leaked_ram;
 use super::*;
 use crate::cp0::fields::{EntryHi, EntryLo as GuestEntryLo};
+use crate::mmu::entrylo::EntryLo;
 use crate::vcpu::guest_tlb::{PageSize, TlbEntry};
 
 /// Guest physical 0 sits at host physical 32 MiB, 4 MiB of guest RAM.
