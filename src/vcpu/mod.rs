@@ -6,6 +6,8 @@
 //! - [`guest_tlb`]: the guest's software TLB and the guest-MMU lookup.
 //! - [`tlb_instructions`]: TLBP/TLBR/TLBWI/TLBWR between the two.
 //! - [`exception`]: guest exception delivery, ERET and interrupt evaluation.
+//! - [`host`]: the interface between the exit handler and the guest MMU.
+//! - [`mmu`]: the guest MMU: GVA tables filled from the guest TLB and guest RAM.
 //!
 //! All of it is plain data and pure functions; the timer, the GVA page tables
 //! and the instruction decoder act on the effects these return.
@@ -13,6 +15,8 @@
 pub mod cp0;
 pub mod exception;
 pub mod guest_tlb;
+pub mod host;
+pub mod mmu;
 pub mod model;
 pub mod tlb_instructions;
 
