@@ -6,6 +6,7 @@
 //! - [`guest_tlb`]: the guest's software TLB and the guest-MMU lookup.
 //! - [`tlb_instructions`]: TLBP/TLBR/TLBWI/TLBWR between the two.
 //! - [`exception`]: guest exception delivery, ERET and interrupt evaluation.
+//! - [`host`]: the [`GuestMemory`] and [`HostServices`] interfaces the vCPU drives.
 //!
 //! All of it is plain data and pure functions; the timer, the GVA page tables
 //! and the instruction decoder act on the effects these return.
@@ -16,7 +17,16 @@ pub mod guest_tlb;
 pub mod model;
 pub mod tlb_instructions;
 
+// Trap-and-emulate.
+pub mod host;
+mod log_once;
+pub mod stats;
+pub mod timer;
+
 pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
 pub use exception::{Access, GuestException};
 pub use guest_tlb::{Displaced, GuestTlb, Lookup, PageSize, TlbEntry, TlbHit, TlbWrite};
+pub use host::{AccessKind, FaultResolution, GuestMemory, HostServices};
 pub use model::{Endianness, GuestLayout, VcpuModel};
+pub use stats::ExitStats;
+pub use timer::{GuestTimer, TimerRates};
