@@ -22,6 +22,7 @@ pub mod host;
 mod log_once;
 pub mod stats;
 pub mod timer;
+pub mod translate;
 
 pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
 pub use exception::{Access, GuestException};
