@@ -28,6 +28,8 @@ mod load_store;
 mod log_once;
 pub mod state;
 pub mod stats;
+#[cfg(test)]
+mod tests;
 pub mod timer;
 pub mod translate;
 
