@@ -42,4 +42,4 @@ pub enum GuestIsa {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,7 +6,10 @@
 //! - [`guest_tlb`]: the guest's software TLB and the guest-MMU lookup.
 //! - [`tlb_instructions`]: TLBP/TLBR/TLBWI/TLBWR between the two.
 //! - [`exception`]: guest exception delivery, ERET and interrupt evaluation.
-//! - [`host`]: the interface between the exit handler and the guest MMU.
+//! - [`state`]: the [`Vcpu`] tying registers, CP0, TLB, guest memory, timer and stats.
+//! - [`exits`]: [`Vcpu::handle_exit`], the dispatch on the host exception cause.
+//! - `emulate` and `load_store`: the instructions the monitor performs for the guest.
+//! - [`host`]: the [`GuestMemory`] and [`HostServices`] interfaces the vCPU drives.
 //! - [`mmu`]: the guest MMU: GVA tables filled from the guest TLB and guest RAM.
 //!
 //! All of it is plain data and pure functions; the timer, the GVA page tables
@@ -15,12 +18,29 @@
 pub mod cp0;
 pub mod exception;
 pub mod guest_tlb;
-pub mod host;
 pub mod mmu;
 pub mod model;
 pub mod tlb_instructions;
 
+// Trap-and-emulate: state, exit dispatch, emulation.
+mod emulate;
+pub mod exits;
+pub mod host;
+mod load_store;
+mod log_once;
+pub mod state;
+pub mod stats;
+#[cfg(test)]
+mod tests;
+pub mod timer;
+pub mod translate;
+
 pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
 pub use exception::{Access, GuestException};
+pub use exits::{ExitOutcome, HaltReason, HostExit};
 pub use guest_tlb::{Displaced, GuestTlb, Lookup, PageSize, TlbEntry, TlbHit, TlbWrite};
+pub use host::{AccessKind, FaultResolution, GuestMemory, HostServices};
 pub use model::{Endianness, GuestLayout, VcpuModel};
+pub use state::{GuestRegs, Vcpu, VcpuError, LINUX_KVM_GUEST_TIMER_HZ};
+pub use stats::ExitStats;
+pub use timer::{GuestTimer, TimerRates};

@@ -4,7 +4,7 @@
 mod branch_outcomes;
 mod decode_r2;
 mod decode_r6;
-mod gnu;
+pub(crate) mod gnu;
 mod unaligned_lanes;
 
 use super::{decode, Endian, GuestIsa, Insn};
