@@ -244,8 +244,15 @@ impl<M: GuestMemory> Vcpu<M> {
     /// WAIT: idle until an interrupt is pending. With Config7.WII (set in the
     /// model) an interrupt ends WAIT whether or not Status.IE lets it in. One
     /// host idle per WAIT: the guest's idle loop waits again if woken early.
+    ///
+    /// With Status.IM = 0 no interrupt can ever end the WAIT (WII ignores
+    /// IE, not IM): the guest has stopped, which the exit reports.
     fn wait(&mut self, host: &mut impl HostServices) {
         self.stats.wait += 1;
+        if self.cp0.status().im() == 0 {
+            self.stopped = true;
+            return;
+        }
         self.service_host_interrupt(host);
         if self.cp0.status().im() & self.cp0.cause().ip() == 0 {
             host.idle_until_interrupt();

@@ -86,6 +86,9 @@ pub enum HaltReason {
     /// A host exception a guest in user mode cannot cause (machine check,
     /// cache error, watch, ...): the monitor's state is suspect.
     UnexpectedException { exc: ExcCode, epc: u32 },
+    /// The guest executed WAIT with every interrupt line masked (Status.IM
+    /// = 0): nothing but a reset can wake it, so it has stopped for good.
+    GuestStopped { pc: u32 },
 }
 
 /// Host TLB entries map an even/odd pair of 4 KiB pages.
@@ -133,6 +136,9 @@ impl<M: GuestMemory> Vcpu<M> {
             ExcCode::Fpe => self.redeliver_counted(exit, |s| &mut s.fpe),
             ExcCode::Ibe | ExcCode::Dbe => self.redeliver_counted(exit, |s| &mut s.bus_error),
             exc => return ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc: exit.epc }),
+        }
+        if self.stopped {
+            return ExitOutcome::Halt(HaltReason::GuestStopped { pc: exit.epc });
         }
         self.deliver_pending_interrupt();
         ExitOutcome::Resume

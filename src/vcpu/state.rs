@@ -90,6 +90,8 @@ pub struct Vcpu<M: GuestMemory> {
     /// The LLbit of LL/SC pairs the monitor emulates (to monitor-served
     /// addresses); cleared by ERET as the architecture's LLbit is.
     pub(super) ll_bit: bool,
+    /// Set by a WAIT nothing can end (see `HaltReason::GuestStopped`).
+    pub(super) stopped: bool,
     reported: LogOnce,
 }
 
@@ -113,6 +115,7 @@ impl<M: GuestMemory> Vcpu<M> {
             timer: GuestTimer::new(rates, host.host_count()),
             isa,
             ll_bit: false,
+            stopped: false,
             reported: LogOnce::default(),
         };
         vcpu.arm_timer(host);

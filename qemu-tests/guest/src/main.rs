@@ -101,10 +101,12 @@ pub fn idle() {
     }
 }
 
-/// Stops for good: interrupts off, then `wait` forever.
+/// Stops for good: interrupts off and every line masked, then `wait`
+/// forever. With IM = 0 no interrupt can end the WAIT (not even with
+/// Config7.WII), which is how a monitor knows the guest has stopped.
 pub fn halt() -> ! {
     println!("guest: halted");
-    cp0::set_status(cp0::status() & !cp0::status::IE);
+    cp0::set_status(cp0::status() & !(cp0::status::IE | (0xff << cp0::status::IM_SHIFT)));
     loop {
         // SAFETY: WAIT only idles the CPU.
         unsafe { core::arch::asm!("wait") }

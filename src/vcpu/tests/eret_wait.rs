@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::isa::Gpr::*;
+use crate::vcpu::HaltReason;
 
 #[test]
 fn eret_returns_to_epc_clears_exl_and_has_no_delay_slot() {
@@ -67,4 +68,15 @@ fn wait_woken_by_the_guest_timer_takes_the_interrupt_after_the_wait() {
     // The interrupt comes after WAIT completes: EPC = WAIT + 4 (PRA, WAIT).
     assert_eq!(delivered(&v), (ExcCode::Int, PC + 8, false, GENERAL_VECTOR));
     assert_eq!(v.cp0.cause().ip(), 0x80);
+}
+
+#[test]
+fn wait_with_every_line_masked_stops_the_guest_for_good() {
+    // WII lets WAIT end on an interrupt whatever IE says, but only one that
+    // IM unmasks (PRA, Config7.WII): with IM = 0 nothing can end it.
+    let (mut v, mut h) = kernel();
+    change_status(&mut v, |s| s.with_im(0).difference(Status::IE));
+    let outcome = cop0_trap(&mut v, &mut h, "wait");
+    assert_eq!(outcome, ExitOutcome::Halt(HaltReason::GuestStopped { pc: PC }));
+    assert_eq!(h.idles, 0, "a stopped guest is not idled");
 }
