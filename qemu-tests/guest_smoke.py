@@ -58,7 +58,7 @@ def shell_session(name, mode, selftests):
         c.expect(r"guest: halted", timeout=30)
         if mode == "monitor":
             c.expect(r"^mipsvisor: guest stopped", timeout=30)
-            c.expect(r"^exits: \d+", timeout=10)
+            c.expect(r"^exits\s+\d+", timeout=10)
 
 
 def same_selftest_transcripts(name, selftests):

@@ -12,6 +12,7 @@ mod arch;
 mod boot;
 mod guest_image;
 mod heap;
+mod run;
 mod selftest;
 mod trap;
 
@@ -20,11 +21,19 @@ use core::panic::PanicInfo;
 /// Called by `_start` with the boot loader's a0-a3.
 #[no_mangle]
 extern "C" fn rust_entry(a0: usize, a1: usize, a2: usize, a3: usize) -> ! {
-    let boot = boot::boot(a0, a1, a2, a3);
+    // The boot record lives as long as the monitor.
+    let boot: &'static boot::Boot =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(boot::boot(a0, a1, a2, a3)));
     if let Some(name) = boot.info.option("selftest") {
-        selftest::run(name, &boot);
+        selftest::run(name, boot);
+        println!("mipsvisor: selftest done; halted");
+        arch::halt()
     }
-    println!("mipsvisor: no guest to run; halted");
+    match guest_image::find(&boot.info, boot.memory.ram_end) {
+        Ok(Some(source)) => run::run(boot, source),
+        Ok(None) => println!("mipsvisor: no guest to run (none built in, no -initrd); halted"),
+        Err(e) => println!("mipsvisor: cannot get the guest image: {e}; halted"),
+    }
     arch::halt()
 }
 

@@ -15,6 +15,8 @@ pub fn handle(frame: &mut TrapFrame) {
         // instead of taking the same still-pending interrupt again.
         let status = Status::from_bits_retain(mfc0!(cp0::STATUS));
         mtc0!(cp0::STATUS, status.difference(Status::IE).bits());
+        // Resuming at the `wait` with IE now clear would sleep for good.
+        frame.epc = crate::arch::resume_after_wait_region(frame.epc);
         return;
     }
     println!("mipsvisor: unexpected {}", Dump(frame));

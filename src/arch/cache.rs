@@ -26,7 +26,7 @@ macro_rules! cache_op {
     ($op:expr, $addr:expr) => {
         // SAFETY: callers pass KSEG0 addresses: index ops touch tags only,
         // hit ops act on lines that belong to that address.
-        unsafe { core::arch::asm!("cache {op}, 0({a})", op = const $op, a = in(reg) $addr) }
+        unsafe { core::arch::asm!(".set push", ".set noat", "cache {op}, 0({a})", ".set pop", op = const $op, a = in(reg) $addr) }
     };
 }
 

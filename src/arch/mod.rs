@@ -34,15 +34,52 @@ pub const TARGET: &str = if cfg!(target_pointer_width = "64") {
 };
 
 /// Idles until one of the interrupt lines in `mask` (Cause.IP bit layout)
-/// is raised. The interrupt is taken in monitor context (`trap::handle`
-/// masks it and returns), after which execution continues here.
+/// is raised. The interrupt is taken in monitor context; `trap::handle`
+/// masks it and, since it may land anywhere between enabling interrupts and
+/// the `wait` (the line may already be up), resumes at the region's end.
 pub fn wait_for_interrupt(mask: u8) {
     use mipsvisor::cp0::{self as regs, fields::Status};
     let saved = Status::from_bits_retain(mfc0!(regs::STATUS));
-    mtc0!(regs::STATUS, (saved.with_im(mask) | Status::IE).bits());
-    // SAFETY: `wait` only idles the CPU until an interrupt.
-    unsafe { core::arch::asm!("wait") };
+    // SAFETY: the routine only writes Status and idles.
+    unsafe { arch_wait_with_status((saved.with_im(mask) | Status::IE).bits() as usize) };
     mtc0!(regs::STATUS, saved.bits());
+}
+
+core::arch::global_asm!(
+    r#"
+    .text
+    .set noreorder
+    .globl arch_wait_with_status
+arch_wait_with_status:
+    .globl __wait_region_start
+__wait_region_start:
+    mtc0    $a0, $12, 0
+    ehb
+    wait
+    .globl __wait_region_end
+__wait_region_end:
+    jr      $ra
+    nop
+    .set reorder
+    "#
+);
+
+extern "C" {
+    fn arch_wait_with_status(status: usize);
+    static __wait_region_start: u8;
+    static __wait_region_end: u8;
+}
+
+/// Where an interrupt taken at `epc` should resume: past the `wait` if it
+/// landed inside the wait region.
+pub fn resume_after_wait_region(epc: usize) -> usize {
+    let start = core::ptr::addr_of!(__wait_region_start) as usize;
+    let end = core::ptr::addr_of!(__wait_region_end) as usize;
+    if (start..end).contains(&epc) {
+        end
+    } else {
+        epc
+    }
 }
 
 /// Stops the CPU for good with interrupts off: the monitor's known final state.

@@ -7,16 +7,9 @@ use elf::abi;
 
 use crate::uasm::Endian;
 
-/// The instruction set the virtual CPU presents to the guest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GuestIsa {
-    /// MIPS32 Release 2 (24Kf, P5600 hosts): runs MIPS I, II, MIPS32 and
-    /// MIPS32r2 code.
-    Mips32r2,
-    /// MIPS32 Release 6 (on an r6 host): r6 removed and re-encoded
-    /// instructions, so it runs only r6 code.
-    Mips32r6,
-}
+/// The instruction set the virtual CPU presents to the guest (the decoder's
+/// type: one concept, one place).
+pub use crate::isa::GuestIsa;
 
 impl GuestIsa {
     /// Whether a guest CPU of this ISA executes code built for `level`.

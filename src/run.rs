@@ -1,0 +1,260 @@
+//! Running the guest: its RAM window, its image, the vCPU, and the loop
+//! that enters the guest, takes its exits and hands them to the vCPU.
+
+use core::fmt;
+use core::ptr::NonNull;
+
+use mipsvisor::cp0::{self, fields::Cause};
+use mipsvisor::devices::{self, DeviceAccess};
+use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
+use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
+use mipsvisor::uasm::Endian;
+use mipsvisor::vcpu::guest_tlb::VaRange;
+use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
+use mipsvisor::vcpu::{
+    Endianness, ExitOutcome, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu, VcpuModel,
+};
+
+use crate::arch;
+use crate::boot::Boot;
+use crate::guest_image::GuestSource;
+
+/// Guest address spaces whose GVA tables stay cached across ASID switches.
+const USER_TABLE_CACHE: usize = 8;
+
+/// The hardware side of the vCPU.
+struct Host {
+    boot: &'static Boot,
+    guest_ram_phys: u64,
+    reset_requested: bool,
+}
+
+impl HostServices for Host {
+    fn host_count(&self) -> u32 {
+        mfc0!(cp0::COUNT)
+    }
+
+    fn host_count_hz(&self) -> u64 {
+        self.boot.board.timer_hz
+    }
+
+    fn arm_host_timer(&mut self, host_count: u32) {
+        mtc0!(cp0::COMPARE, host_count);
+    }
+
+    fn flush_host_tlb_range(&mut self, range: VaRange) {
+        let end = (range.start as u64 + range.len as u64).min(u32::MAX as u64) as u32;
+        arch::tlb::invalidate_range(range.start, end, self.boot.cpu.tlb_entries);
+    }
+
+    fn flush_host_tlb_all(&mut self) {
+        arch::tlb::init(self.boot.cpu.tlb_entries);
+    }
+
+    fn sync_icache_guest_phys(&mut self, start: u32, len: u32) {
+        arch::cache::sync_icache(arch::kseg0(self.guest_ram_phys + start as u64), len as usize);
+    }
+
+    fn sync_icache_all(&mut self) {
+        arch::cache::flush_all();
+    }
+
+    fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
+        match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
+            DeviceAccess::PassThrough | DeviceAccess::ReadOnly => Some(device_load(phys, width)),
+            DeviceAccess::BoardReset => Some(0),
+            DeviceAccess::Unclaimed => None,
+        }
+    }
+
+    fn device_write(&mut self, phys: u32, width: Width, value: u32) -> bool {
+        match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
+            DeviceAccess::PassThrough => {
+                device_store(phys, width, value);
+                true
+            }
+            DeviceAccess::ReadOnly => true,
+            DeviceAccess::BoardReset => {
+                self.reset_requested = true;
+                true
+            }
+            DeviceAccess::Unclaimed => false,
+        }
+    }
+
+    fn guest_interrupt_lines(&mut self) -> u8 {
+        Cause::from_bits_retain(mfc0!(cp0::CAUSE)).ip() & DEVICE_LINES
+    }
+
+    fn fpu_conditions(&mut self) -> FpuConditions {
+        // The virtual CPU has no FPU, so no FPU branch can be in play.
+        FpuConditions::default()
+    }
+
+    fn idle_until_interrupt(&mut self) {
+        arch::wait_for_interrupt(TIMER_LINE | DEVICE_LINES);
+    }
+
+    fn log(&mut self, message: fmt::Arguments<'_>) {
+        crate::console::log_args(message);
+    }
+}
+
+/// Cause.IP / Status.IM bits: IP7 is the CPU timer, IP2-IP6 the board's devices.
+const TIMER_LINE: u8 = 1 << 7;
+const DEVICE_LINES: u8 = 0x7c;
+
+fn device_load(phys: u32, width: Width) -> u32 {
+    let address = arch::kseg1(phys as u64);
+    // SAFETY: `devices::classify` allowed this access to a real device
+    // register; KSEG1 reaches it uncached with the guest's own width.
+    unsafe {
+        match width {
+            Width::Byte => core::ptr::read_volatile(address as *const u8) as u32,
+            Width::Half => core::ptr::read_volatile(address as *const u16) as u32,
+            Width::Word => core::ptr::read_volatile(address as *const u32),
+        }
+    }
+}
+
+fn device_store(phys: u32, width: Width, value: u32) {
+    let address = arch::kseg1(phys as u64);
+    // SAFETY: as `device_load`.
+    unsafe {
+        match width {
+            Width::Byte => core::ptr::write_volatile(address as *mut u8, value as u8),
+            Width::Half => core::ptr::write_volatile(address as *mut u16, value as u16),
+            Width::Word => core::ptr::write_volatile(address as *mut u32, value),
+        }
+    }
+}
+
+fn stop(what: fmt::Arguments) -> ! {
+    println!("mipsvisor: {what}");
+    println!("mipsvisor: halted");
+    arch::halt()
+}
+
+/// Status for a guest run: user mode (EXL until the ERET), the host timer
+/// always, device lines only while the guest could take them (otherwise a
+/// level-triggered line would exit the guest forever).
+fn guest_run_status<M: GuestMemory>(vcpu: &Vcpu<M>) -> usize {
+    use mipsvisor::cp0::fields::Status;
+    let guest = vcpu.cp0.status();
+    let takes_interrupts = guest.contains(Status::IE) && !guest.intersects(Status::EXL | Status::ERL);
+    let devices = if takes_interrupts { guest.im() & DEVICE_LINES } else { 0 };
+    (Status::UM | Status::EXL | Status::IE).with_im(TIMER_LINE | devices).bits() as usize
+}
+
+fn sign_extend(value: u32) -> usize {
+    value as i32 as isize as usize
+}
+
+/// Loads the guest and runs it until it stops; never returns.
+pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
+    let requested = boot.info.option("guest_mem").map(|mib| mib.parse::<u64>().map(|m| m << 20));
+    let requested = match requested.transpose() {
+        Ok(r) => r,
+        Err(_) => stop(format_args!("guest_mem= takes a size in MiB")),
+    };
+    let window = GuestRamWindow::in_memory_map(&boot.memory, requested)
+        .unwrap_or_else(|e| stop(format_args!("no RAM window for the guest: {e:?}")));
+    let ram_ptr = arch::kseg0(window.host_phys_base) as *mut u8;
+    // SAFETY: the window is the MemoryMap's guest window, which nothing in
+    // the monitor uses (the heap ends below it).
+    let ram = unsafe { core::slice::from_raw_parts_mut(ram_ptr, window.bytes as usize) };
+    ram.fill(0);
+
+    let endian = Endian::native();
+    let isa = if boot.cpu.isa.release == 6 { GuestIsa::Mips32r6 } else { GuestIsa::Mips32r2 };
+    let expect = GuestExpectations { board: boot.board.name, endian, isa, ram_bytes: window.bytes };
+    let image = GuestImage::parse(&source.bytes, expect)
+        .unwrap_or_else(|e| stop(format_args!("refusing the {} guest image: {e}", source.origin)));
+    let loaded = image.load_into(ram).unwrap_or_else(|e| stop(format_args!("cannot load the guest: {e}")));
+    let cmdline = boot.info.guest_cmdline();
+    let boot_regs = BootBlock { image_name: source.origin, cmdline: &cmdline }
+        .write_into(ram, endian, &loaded.ranges)
+        .unwrap_or_else(|e| stop(format_args!("cannot write the guest's boot arguments: {e:?}")));
+    arch::cache::flush_all();
+
+    // SAFETY: as above; from here on only the guest MMU uses the window.
+    let guest_ram =
+        unsafe { GuestRam::from_raw(window.host_phys_base, NonNull::new(ram_ptr).unwrap(), window.bytes) }
+            .unwrap_or_else(|e| stop(format_args!("bad guest RAM window: {e:?}")));
+    let mmu = GuestMmu::new(guest_ram, USER_TABLE_CACHE)
+        .unwrap_or_else(|e| stop(format_args!("cannot build the guest MMU: {e:?}")));
+    let endianness = if cfg!(target_endian = "big") { Endianness::Big } else { Endianness::Little };
+    let model = VcpuModel::kvm_24kc(endianness);
+    let timer_hz = match boot.info.option("guest_timer_hz").map(str::parse::<u64>) {
+        Some(Ok(hz)) => hz,
+        Some(Err(_)) => stop(format_args!("guest_timer_hz= takes a frequency in Hz")),
+        // The native Count rate, so guest timings compare one to one with a native run.
+        None => boot.board.timer_hz,
+    };
+    let mut host = Host { boot, guest_ram_phys: window.host_phys_base, reset_requested: false };
+    let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
+        .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
+    vcpu.regs.pc = loaded.entry;
+    vcpu.regs.gpr[4..8].copy_from_slice(&[boot_regs.a0, boot_regs.a1, boot_regs.a2, boot_regs.a3]);
+    println!(
+        "mipsvisor: starting the {} guest at {:#010x} with {} MiB of RAM at host {:#x}, guest timer {} Hz",
+        source.origin,
+        loaded.entry,
+        window.bytes >> 20,
+        window.host_phys_base,
+        timer_hz
+    );
+
+    let reason = loop {
+        vcpu.before_entry(&mut host);
+        let mode: GuestMode = vcpu.guest_mode();
+        let percpu = arch::trap::percpu();
+        let frame = &mut percpu.guest;
+        for (slot, value) in frame.gpr.iter_mut().zip(vcpu.regs.gpr) {
+            *slot = sign_extend(value);
+        }
+        frame.hi = sign_extend(vcpu.regs.hi);
+        frame.lo = sign_extend(vcpu.regs.lo);
+        frame.epc = sign_extend(vcpu.regs.pc);
+        percpu.guest_status = guest_run_status(&vcpu);
+        arch::refill::set_root(vcpu.mmu.root(mode));
+        arch::tlb::set_asid(vcpu.mmu.host_asid(mode).0);
+
+        arch::trap::enter_guest();
+
+        arch::refill::set_root(boot.empty_table.root_address());
+        let frame = &arch::trap::percpu().guest;
+        for (value, slot) in vcpu.regs.gpr.iter_mut().zip(frame.gpr) {
+            *value = slot as u32;
+        }
+        vcpu.regs.gpr[0] = 0;
+        vcpu.regs.hi = frame.hi as u32;
+        vcpu.regs.lo = frame.lo as u32;
+        let bad_instr = boot.cpu.bad_instr.then(|| mfc0!(cp0::BAD_INSTR));
+        let bad_instr_p = boot.cpu.bad_instr_p.then(|| mfc0!(cp0::BAD_INSTR_P));
+        let exit = HostExit::from_cause(
+            frame.cause(),
+            frame.epc as u32,
+            frame.bad_vaddr as u32,
+            bad_instr,
+            bad_instr_p,
+        );
+        match vcpu.handle_exit(&exit, &mut host) {
+            ExitOutcome::Resume => {}
+            ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
+            ExitOutcome::Halt(HaltReason::GuestStopped { pc }) => {
+                break alloc::format!("guest stopped (WAIT with every interrupt masked at {pc:#010x})")
+            }
+            ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc }) => {
+                break alloc::format!("unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
+            }
+        }
+        if host.reset_requested {
+            break "guest wrote the board reset register".into();
+        }
+    };
+    println!("mipsvisor: {reason}");
+    print!("{}", vcpu.stats);
+    println!("mipsvisor: halted");
+    arch::halt()
+}
