@@ -12,7 +12,7 @@ use super::guest_tlb::{IndexOutOfRange, TlbWrite};
 use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
 use super::translate::translate;
-use crate::cp0::fields::{ExcCode, HwrEna, Status};
+use crate::cp0::fields::{Cause, ExcCode, HwrEna, Status};
 use crate::cp0::{self, Cp0Reg};
 use crate::isa::{hwr, CacheOp, CacheOperation, CacheTarget, Cop0Insn, Gpr, Insn, Mips64Insn};
 
@@ -149,15 +149,15 @@ impl<M: GuestMemory> Vcpu<M> {
     }
 
     fn mfc0(&mut self, rt: Gpr, reg: Cp0Reg, t: &Trapped, host: &mut impl HostServices) -> Step {
-        if reg == cp0::CAUSE {
-            // Cause.TI must be current when the guest looks.
+        if reg == cp0::CAUSE || reg == cp0::COUNT {
+            // Cause.TI must be current when the guest looks, and observing
+            // Count must not skip past a Compare match unnoticed.
             if self.update_timer(host) {
                 self.arm_timer(host);
             }
         }
-        let now = host.host_count();
-        let timer = &mut self.timer;
-        let value = match self.cp0.read(reg, || timer.count(now)) {
+        let count = self.timer.last_count();
+        let value = match self.cp0.read(reg, || count) {
             Ok(value) => value,
             // Release 6 PRA: reads of unimplemented registers return 0 (R2: UNDEFINED).
             Err(_) => {
@@ -191,8 +191,17 @@ impl<M: GuestMemory> Vcpu<M> {
                 host.flush_host_tlb(flush);
             }
             WriteEffect::CountWritten { count } => {
+                // A match before the write still counts.
+                self.update_timer(host);
                 self.timer.write_count(count, host.host_count());
                 self.arm_timer(host);
+            }
+            WriteEffect::CauseChanged { old, new } if old.contains(Cause::DC) != new.contains(Cause::DC) => {
+                // Release 2: Cause.DC = 1 stops Count (and so the timer).
+                self.update_timer(host);
+                self.timer.set_stopped(new.contains(Cause::DC), host.host_count());
+                self.arm_timer(host);
+                host.guest_cp0_changed(effect);
             }
             WriteEffect::CompareWritten { compare } => {
                 // The match window restarts at the write: a match before it was acknowledged by it.

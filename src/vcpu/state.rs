@@ -135,9 +135,12 @@ impl<M: GuestMemory> Vcpu<M> {
         &self.timer
     }
 
-    /// Guest Count now.
-    pub fn guest_count(&mut self, host: &impl HostServices) -> u32 {
-        self.timer.count(host.host_count())
+    /// Guest Count now (a Compare match on the way raises the timer interrupt).
+    pub fn guest_count(&mut self, host: &mut impl HostServices) -> u32 {
+        if self.update_timer(host) {
+            self.arm_timer(host);
+        }
+        self.timer.last_count()
     }
 
     /// Call before every guest entry: brings the timer and the device lines

@@ -63,12 +63,14 @@ pub struct GuestTimer {
     host_ticks: u64,
     /// Guest Count minus the scaled host ticks.
     offset: u32,
+    /// Count's value while stopped by Cause.DC.
+    stopped_at: Option<u32>,
 }
 
 impl GuestTimer {
     /// A timer whose guest Count reads 0 at host Count `host_now`.
     pub fn new(rates: TimerRates, host_now: u32) -> Self {
-        GuestTimer { rates, host_last: host_now, host_ticks: 0, offset: 0 }
+        GuestTimer { rates, host_last: host_now, host_ticks: 0, offset: 0, stopped_at: None }
     }
 
     pub const fn rates(&self) -> TimerRates {
@@ -77,7 +79,25 @@ impl GuestTimer {
 
     /// Guest Count as of the last observation.
     pub fn last_count(&self) -> u32 {
+        self.stopped_at.unwrap_or_else(|| self.running_count())
+    }
+
+    fn running_count(&self) -> u32 {
         (self.rates.guest_ticks(self.host_ticks) as u32).wrapping_add(self.offset)
+    }
+
+    /// Stops or restarts Count at host Count `host_now` (Cause.DC); a
+    /// restarted Count goes on from where it stopped.
+    pub fn set_stopped(&mut self, stopped: bool, host_now: u32) {
+        self.observe(host_now);
+        match (stopped, self.stopped_at) {
+            (true, None) => self.stopped_at = Some(self.running_count()),
+            (false, Some(value)) => {
+                self.stopped_at = None;
+                self.write_count(value, host_now);
+            }
+            _ => {}
+        }
     }
 
     /// Brings the timer to host Count `host_now`; returns how many guest ticks
@@ -89,7 +109,9 @@ impl GuestTimer {
         self.rates.guest_ticks(self.host_ticks) - before
     }
 
-    /// Guest Count at host Count `host_now`.
+    /// Guest Count at host Count `host_now`. It observes without looking for
+    /// a Compare match, so the vCPU goes through `reached` instead.
+    #[cfg(test)]
     pub fn count(&mut self, host_now: u32) -> u32 {
         self.observe(host_now);
         self.last_count()
@@ -99,6 +121,9 @@ impl GuestTimer {
     pub fn write_count(&mut self, value: u32, host_now: u32) {
         self.observe(host_now);
         self.offset = value.wrapping_sub(self.rates.guest_ticks(self.host_ticks) as u32);
+        if self.stopped_at.is_some() {
+            self.stopped_at = Some(value);
+        }
     }
 
     /// Advances to `host_now`; whether guest Count equalled `compare` at some
@@ -106,6 +131,9 @@ impl GuestTimer {
     pub fn reached(&mut self, compare: u32, host_now: u32) -> bool {
         let previous = self.last_count();
         let elapsed = self.observe(host_now);
+        if self.stopped_at.is_some() {
+            return false;
+        }
         let until_match = u64::from(compare.wrapping_sub(previous));
         elapsed > u64::from(u32::MAX) || (until_match != 0 && until_match <= elapsed)
     }
@@ -114,6 +142,9 @@ impl GuestTimer {
     /// guest Count has reached `compare` (capped at half a host wrap ahead).
     /// A `compare` equal to the current Count means a whole guest wrap.
     pub fn host_deadline(&self, compare: u32) -> u32 {
+        if self.stopped_at.is_some() {
+            return self.host_last.wrapping_add(MAX_HOST_TIMER_DELTA);
+        }
         let until_match = match compare.wrapping_sub(self.last_count()) {
             0 => 1u64 << 32,
             n => u64::from(n),
@@ -133,6 +164,19 @@ mod tests {
     /// (half of a 200 MHz CPU); a Boston-like host: 25 MHz; an odd ratio: 3 host per 7 guest.
     fn timer(host_hz: u64, guest_hz: u64, host_now: u32) -> GuestTimer {
         GuestTimer::new(TimerRates::new(host_hz, guest_hz).unwrap(), host_now)
+    }
+
+    #[test]
+    fn a_stopped_count_holds_its_value_and_restarts_from_it() {
+        // PRA, Cause.DC: "Disable Count register" stops Count; it restarts
+        // from the same value. No Compare match can happen while stopped.
+        let mut t = timer(100_000_000, 100_000_000, 1000);
+        t.set_stopped(true, 1100);
+        assert_eq!(t.count(5000), 100);
+        assert!(!t.reached(200, 9000));
+        t.set_stopped(false, 9000);
+        assert_eq!(t.count(9050), 150);
+        assert!(t.reached(160, 9070));
     }
 
     #[test]

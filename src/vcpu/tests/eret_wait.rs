@@ -80,3 +80,17 @@ fn wait_with_every_line_masked_stops_the_guest_for_good() {
     assert_eq!(outcome, ExitOutcome::Halt(HaltReason::GuestStopped { pc: PC }));
     assert_eq!(h.idles, 0, "a stopped guest is not idled");
 }
+
+#[test]
+fn a_compare_match_between_two_count_reads_still_raises_the_timer_interrupt() {
+    // PRA, Compare: Count reaching Compare sets Cause.TI (and IP7); the guest
+    // reading Count in between must not make the monitor miss the match.
+    let (mut v, mut h) = kernel();
+    set(&mut v, T0, 400); // 400 guest ticks = 100 host ticks from now
+    cop0_trap(&mut v, &mut h, "mtc0 $t0, $11");
+    h.count += 150;
+    cop0_trap(&mut v, &mut h, "mfc0 $t1, $9");
+    cop0_trap(&mut v, &mut h, "mfc0 $t2, $13");
+    assert!(v.regs.get(T1) >= 400, "Count read {:#x}", v.regs.get(T1));
+    assert_eq!(v.regs.get(T2) & (1 << 30), 1 << 30, "Cause.TI after the match");
+}
