@@ -18,11 +18,22 @@ pub const MAX_HOST_TIMER_DELTA: u32 = 1 << 31;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZeroFrequency;
 
-/// Host and guest timer frequencies, in Hz.
+/// Host and guest timer frequencies, in Hz, and their ratio in lowest terms
+/// (every guest exit scales Count, and a 32-bit host has no u128 divider).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimerRates {
     host_hz: u64,
     guest_hz: u64,
+    /// guest_hz / host_hz = guest_per / host_per.
+    guest_per: u64,
+    host_per: u64,
+}
+
+const fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 impl TimerRates {
@@ -30,7 +41,8 @@ impl TimerRates {
         if host_hz == 0 || guest_hz == 0 {
             return Err(ZeroFrequency);
         }
-        Ok(TimerRates { host_hz, guest_hz })
+        let common = gcd(host_hz, guest_hz);
+        Ok(TimerRates { host_hz, guest_hz, guest_per: guest_hz / common, host_per: host_hz / common })
     }
 
     pub const fn host_hz(&self) -> u64 {
@@ -43,13 +55,20 @@ impl TimerRates {
 
     /// Guest ticks elapsed after `host_ticks` host ticks (rounded down).
     fn guest_ticks(&self, host_ticks: u64) -> u64 {
-        (host_ticks as u128 * self.guest_hz as u128 / self.host_hz as u128) as u64
+        if self.guest_per == self.host_per {
+            return host_ticks;
+        }
+        match host_ticks.checked_mul(self.guest_per) {
+            Some(product) if self.host_per.is_power_of_two() => product >> self.host_per.trailing_zeros(),
+            Some(product) => product / self.host_per,
+            None => (host_ticks as u128 * self.guest_per as u128 / self.host_per as u128) as u64,
+        }
     }
 
     /// The first host tick at which [`Self::guest_ticks`] reaches `guest_ticks`:
     /// floor(h × g / H) >= t exactly when h >= ceil(t × H / g).
     fn host_ticks_for(&self, guest_ticks: u64) -> u128 {
-        (guest_ticks as u128 * self.host_hz as u128).div_ceil(self.guest_hz as u128)
+        (guest_ticks as u128 * self.host_per as u128).div_ceil(self.guest_per as u128)
     }
 }
 
@@ -177,6 +196,22 @@ mod tests {
         t.set_stopped(false, 9000);
         assert_eq!(t.count(9050), 150);
         assert!(t.reached(160, 9070));
+    }
+
+    #[test]
+    fn every_fast_path_scales_exactly_like_the_wide_product() {
+        // floor(h x g / H) computed in u128 is the reference for each path:
+        // equal rates, a power-of-two reduced denominator (100 MHz guest on a
+        // 160 MHz host: 5/8), any other ratio, and products beyond u64.
+        for (host_hz, guest_hz) in
+            [(160_000_000, 160_000_000), (160_000_000, 100_000_000), (3, 7), (500_000_000, 100_000_000)]
+        {
+            let rates = TimerRates::new(host_hz, guest_hz).unwrap();
+            for h in [0u64, 1, 7, 159, 160_000_001, u32::MAX as u64 * 5 + 3, u64::MAX / 3] {
+                let reference = (h as u128 * guest_hz as u128 / host_hz as u128) as u64;
+                assert_eq!(rates.guest_ticks(h), reference, "{host_hz} -> {guest_hz} Hz at {h}");
+            }
+        }
     }
 
     #[test]

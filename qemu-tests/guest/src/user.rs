@@ -334,7 +334,7 @@ user_bench_fault:                   # first touch of 64 heap pages, 8 KiB apart
     subu    $a0, $t0, $s2
 
     .globl user_bench_refill
-user_bench_refill:                  # 20 rounds over 64 resident pages, 8 KiB apart
+user_bench_refill:                  # 20 rounds over 32 resident pages, 8 KiB apart
     lui     $s0, 0x1000
     bal     touch_pairs             # fault them in first (not timed)
     nop
@@ -348,9 +348,9 @@ user_bench_refill:                  # 20 rounds over 64 resident pages, 8 KiB ap
     bal     u_exit
     subu    $a0, $t0, $s2
 
-touch_pairs:                        # store to s0 + k * 8 KiB, k < 64
+touch_pairs:                        # store to s0 + k * 8 KiB, k < 32
     move    $t0, $zero
-    addiu   $t3, $zero, 64
+    addiu   $t3, $zero, 32
 1:  sll     $t1, $t0, 13
     addu    $t1, $t1, $s0
     sw      $t0, 0($t1)
@@ -466,7 +466,7 @@ pub const PROGRAMS: &[Program] = &[
     },
     Program {
         name: "bench-refill",
-        help: "20x64 TLB refills, exits with the Count delta",
+        help: "20x32 TLB refills, exits with the Count delta",
         entry: entry_of!(user_bench_refill),
     },
 ];
