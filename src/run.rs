@@ -91,8 +91,10 @@ impl HostServices for Host {
         FpuConditions::default()
     }
 
-    fn idle_until_interrupt(&mut self) {
-        arch::wait_for_interrupt(TIMER_LINE | DEVICE_LINES);
+    fn idle_until_interrupt(&mut self, guest_im: u8) {
+        // A device line the guest masks (Malta's i8259 output stays up while
+        // nobody services it) must not end the guest's WAIT.
+        arch::wait_for_interrupt(TIMER_LINE | (guest_im & DEVICE_LINES));
     }
 
     fn log(&mut self, message: fmt::Arguments<'_>) {

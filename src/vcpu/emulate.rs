@@ -264,7 +264,7 @@ impl<M: GuestMemory> Vcpu<M> {
         }
         self.service_host_interrupt(host);
         if self.cp0.status().im() & self.cp0.cause().ip() == 0 {
-            host.idle_until_interrupt();
+            host.idle_until_interrupt(self.cp0.status().im());
             self.service_host_interrupt(host);
         }
     }

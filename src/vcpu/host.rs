@@ -119,9 +119,11 @@ pub trait HostServices {
     /// FPU branch whose delay slot trapped. Only asked while the guest owns
     /// the FPU, since an FPU branch without it raises CpU itself.
     fn fpu_conditions(&mut self) -> FpuConditions;
-    /// Idles the CPU until the next host interrupt (the guest executed WAIT
-    /// with nothing pending).
-    fn idle_until_interrupt(&mut self);
+    /// Idles the CPU until the host timer fires or a device line in
+    /// `guest_im` (the guest's Status.IM, Cause.IP layout) rises: the guest
+    /// executed WAIT with nothing pending, and only an interrupt its IM
+    /// unmasks may end it.
+    fn idle_until_interrupt(&mut self, guest_im: u8);
     /// A line on the monitor's log UART.
     fn log(&mut self, message: fmt::Arguments<'_>);
     /// A guest CP0 write the host may mirror in hardware (HWREna, UserLocal,

@@ -44,6 +44,8 @@ fn wait_with_nothing_pending_idles_the_cpu_then_continues_after_it() {
     let (mut v, mut h) = kernel();
     cop0_trap(&mut v, &mut h, "wait");
     assert_eq!((h.idles, v.stats.wait, v.regs.pc), (1, 1, PC + 4));
+    // Only lines the guest's IM unmasks may end its WAIT (PRA, WAIT).
+    assert_eq!(h.idle_masks, [v.cp0.status().im()]);
 }
 
 #[test]

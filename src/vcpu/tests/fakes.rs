@@ -146,6 +146,8 @@ pub struct FakeHost {
     pub armed: Vec<u32>,
     pub flushed: Vec<VaRange>,
     pub flushed_all: usize,
+    /// The guest IM each idle was asked to wake on.
+    pub idle_masks: Vec<u8>,
     pub synced: Vec<(u32, u32)>,
     pub synced_all: u32,
     /// Device registers by guest physical address; reads answer the value
@@ -168,6 +170,7 @@ impl FakeHost {
             armed: Vec::new(),
             flushed: Vec::new(),
             flushed_all: 0,
+            idle_masks: Vec::new(),
             synced: Vec::new(),
             synced_all: 0,
             devices: BTreeMap::new(),
@@ -240,8 +243,9 @@ impl HostServices for FakeHost {
         self.fpu
     }
 
-    fn idle_until_interrupt(&mut self) {
+    fn idle_until_interrupt(&mut self, guest_im: u8) {
         self.idles += 1;
+        self.idle_masks.push(guest_im);
         if let Some(count) = self.count_after_idle {
             self.count = count;
         }
