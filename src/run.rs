@@ -27,6 +27,7 @@ struct Host {
     boot: &'static Boot,
     guest_ram_phys: u64,
     reset_requested: bool,
+    pci: devices::PciConfig,
 }
 
 impl HostServices for Host {
@@ -61,8 +62,11 @@ impl HostServices for Host {
 
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
         match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
-            DeviceAccess::PassThrough | DeviceAccess::ReadOnly => Some(device_load(phys, width)),
+            DeviceAccess::PassThrough | DeviceAccess::ReadOnly | DeviceAccess::PciConfigData => {
+                Some(device_load(phys, width))
+            }
             DeviceAccess::BoardReset => Some(0),
+            DeviceAccess::Hidden => Some(u32::MAX >> (32 - 8 * width.bytes())),
             DeviceAccess::Unclaimed => None,
         }
     }
@@ -70,10 +74,17 @@ impl HostServices for Host {
     fn device_write(&mut self, phys: u32, width: Width, value: u32) -> bool {
         match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
             DeviceAccess::PassThrough => {
+                if phys == devices::GT_PCI0_CONFIG_ADDRESS && width == Width::Word {
+                    self.pci.address_written(value);
+                }
                 device_store(phys, width, value);
                 true
             }
-            DeviceAccess::ReadOnly => true,
+            DeviceAccess::PciConfigData => {
+                device_store(phys, width, self.pci.filter_data_write(phys & 3, width.bytes(), value));
+                true
+            }
+            DeviceAccess::ReadOnly | DeviceAccess::Hidden => true,
             DeviceAccess::BoardReset => {
                 self.reset_requested = true;
                 true
@@ -193,7 +204,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         // The native Count rate, so guest timings compare one to one with a native run.
         None => boot.board.timer_hz,
     };
-    let mut host = Host { boot, guest_ram_phys: window.host_phys_base, reset_requested: false };
+    let mut host =
+        Host { boot, guest_ram_phys: window.host_phys_base, reset_requested: false, pci: Default::default() };
     let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
         .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
     vcpu.regs.pc = loaded.entry;
