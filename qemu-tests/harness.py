@@ -14,6 +14,9 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Terminal control sequences (BusyBox's line editor asks for the cursor
+# position after each prompt); nobody answers them and checks ignore them.
+ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def board(name):
@@ -58,10 +61,15 @@ def native_guest_command(name, guest, append="", extra=()):
             "-kernel", guest, "-append", append, *extra]
 
 
-def qemu_command(name, kernel, append="", extra=()):
+def qemu_command(name, kernel, append="", extra=(), log=None):
+    """The monitor on a board's QEMU model, console on stdio; with `log`, the
+    board's log UART (Malta: the third serial port) goes to that file."""
     b = board(name)
+    serials = ["-serial", "stdio"]
+    if log is not None and "log_uart" in b:
+        serials += ["-serial", "null", "-serial", f"file:{log}"]
     return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
-            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-display", "none", "-monitor", "none", *serials,
             "-kernel", kernel, "-append", append, *extra]
 
 
@@ -79,8 +87,10 @@ class Console:
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
-        self.transcript = ""
+        self.raw = ""
+        self.transcript = ""  # raw, without CRs and escape sequences
         self.cursor = 0  # expect() matches only text after the previous match
+        self.started = time.monotonic()
 
     def _read_some(self, deadline):
         remaining = deadline - time.monotonic()
@@ -92,8 +102,9 @@ class Console:
         data = os.read(self.proc.stdout.fileno(), 65536)
         if not data:
             raise ConsoleTimeout("QEMU exited (console closed)", self.transcript)
-        # Dropping every CR (not just CR LF pairs) survives a pair split across reads.
-        self.transcript += data.decode("utf-8", "replace").replace("\r", "")
+        # Cleaned as a whole: a CR LF pair or an escape sequence may straddle reads.
+        self.raw += data.decode("utf-8", "replace")
+        self.transcript = ESCAPE_SEQUENCE.sub("", self.raw.replace("\r", ""))
         return True
 
     def expect(self, pattern, timeout=30, partial=False):
@@ -122,6 +133,13 @@ class Console:
         start = self.cursor
         m = self.expect(prompt, timeout=timeout, partial=True)
         return self.transcript[start:m.start()]
+
+    def wait_exit(self, timeout):
+        """Waits for QEMU to exit by itself (a guest power-off); its status."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ConsoleTimeout(f"QEMU still running {timeout}s later", self.transcript) from None
 
     def stop(self):
         if self.proc.poll() is None:

@@ -205,6 +205,22 @@ impl<M: GuestMemory> Vcpu<M> {
                 host.flush_host_tlb_range(VaRange { start, len: HOST_PAIR_BYTES });
             }
             FaultResolution::Deliver(exception) => self.redeliver(exception, exit),
+            FaultResolution::BeyondRam { guest_phys } => {
+                self.stats.bus_error += 1;
+                let pc = exit.faulting_pc();
+                let exc = if access == AccessKind::Fetch { ExcCode::Ibe } else { ExcCode::Dbe };
+                self.report(
+                    host,
+                    pc,
+                    0,
+                    format_args!(
+                        "{:08x} is guest physical {guest_phys:08x}, beyond the guest's RAM; guest gets {}",
+                        exit.bad_vaddr,
+                        if exc == ExcCode::Ibe { "IBE" } else { "DBE" }
+                    ),
+                );
+                self.redeliver(GuestException::Other(exc), exit);
+            }
             FaultResolution::Emulate { guest_phys } if access == AccessKind::Fetch => {
                 self.stats.bus_error += 1;
                 let pc = exit.faulting_pc();
@@ -289,7 +305,7 @@ impl<M: GuestMemory> Vcpu<M> {
             Ok(word) => Ok(word),
             Err(FaultResolution::Deliver(exception)) => Err(Step::Deliver(exception)),
             Err(FaultResolution::Mapped) => Err(Step::Retry),
-            Err(FaultResolution::Emulate { guest_phys }) => {
+            Err(FaultResolution::Emulate { guest_phys } | FaultResolution::BeyondRam { guest_phys }) => {
                 self.stats.bus_error += 1;
                 self.report(
                     host,

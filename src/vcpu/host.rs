@@ -37,6 +37,10 @@ pub enum FaultResolution {
     /// through its physical address). A `Fetch` cannot be emulated: the
     /// caller delivers a bus error.
     Emulate { guest_phys: u32 },
+    /// A cached unmapped access (guest KSEG0, real KSEG0) beyond the guest's
+    /// RAM: no RAM is there and devices are reached only uncached, so the
+    /// guest gets a bus error (and the monitor says so in its log).
+    BeyondRam { guest_phys: u32 },
 }
 
 /// The guest's memory as the GVA-table manager (`GuestMmu`) presents it.

@@ -60,7 +60,7 @@ use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
 use core::ops::RangeInclusive;
-use segment::{GUEST_KSEG2_BASE, HOST_KSEG0_BASE, USEG_END};
+use segment::{GUEST_KSEG2_BASE, HOST_KSEG0_BASE, HOST_KSEG1_BASE, USEG_END};
 use user_tables::{TaggedTable, UserTables};
 
 /// The most guest-virtual space one fault fills: a pair of 16 KiB guest
@@ -449,6 +449,14 @@ impl GuestMemory for GuestMmu {
             Err(exception) => return FaultResolution::Deliver(exception),
         };
         let guest_phys = translation.guest_phys;
+        let cached_unmapped = match translation.segment {
+            Segment::GuestKseg0 { .. } => true,
+            Segment::HostUnmapped { .. } => gva < HOST_KSEG1_BASE,
+            _ => false,
+        };
+        if cached_unmapped && !self.ram.contains(guest_phys) {
+            return FaultResolution::BeyondRam { guest_phys };
+        }
         if matches!(translation.segment, Segment::HostUnmapped { .. }) || !self.ram.contains(guest_phys) {
             return FaultResolution::Emulate { guest_phys };
         }

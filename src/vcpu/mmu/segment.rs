@@ -22,6 +22,8 @@ pub const GUEST_KSEG0_BASE: u32 = 0x4000_0000;
 pub const GUEST_KSEG2_BASE: u32 = 0x6000_0000;
 /// The real KSEG0/KSEG1, which host user mode cannot reach.
 pub const HOST_KSEG0_BASE: u32 = 0x8000_0000;
+/// Real KSEG1: the only unmapped view in which a guest reaches devices.
+pub const HOST_KSEG1_BASE: u32 = 0xa000_0000;
 /// The real KSEG2/3: no guest meaning.
 pub const HOST_KSEG2_BASE: u32 = 0xc000_0000;
 /// KSEG0 and KSEG1 both show the low 512 MiB of physical space.

@@ -34,17 +34,19 @@ fn kernel_guest_kseg0_in_ram_maps_gva_minus_0x40000000_writable_and_global() {
 }
 
 #[test]
-fn kernel_guest_kseg0_beyond_ram_and_the_boot_rom_are_emulated() {
+fn kernel_guest_kseg0_beyond_ram_is_a_bus_error_not_a_device() {
+    // Guest KSEG0 is cached: devices are reached only through (real) KSEG1,
+    // so a cached access past the guest's RAM finds nothing there.
     let (mut mmu, tlb) = (mmu(4), guest_tlb());
     let first_outside = 0x4000_0000 + RAM_BYTES;
     assert_eq!(
         resolve(&mut mmu, &tlb, first_outside, AccessKind::Load, GuestMode::Kernel),
-        FaultResolution::Emulate { guest_phys: RAM_BYTES }
+        FaultResolution::BeyondRam { guest_phys: RAM_BYTES }
     );
-    // A KVM guest resets at 0x5FC00000: the boot ROM, physical 0x1FC00000.
+    // The boot ROM (physical 0x1FC00000) seen through cached guest KSEG0.
     assert_eq!(
         resolve(&mut mmu, &tlb, 0x5fc0_0000, AccessKind::Fetch, GuestMode::Kernel),
-        FaultResolution::Emulate { guest_phys: 0x1fc0_0000 }
+        FaultResolution::BeyondRam { guest_phys: 0x1fc0_0000 }
     );
     assert_eq!(mmu.stats().mapped_pages, 0);
 }
@@ -53,13 +55,9 @@ fn kernel_guest_kseg0_beyond_ram_and_the_boot_rom_are_emulated() {
 fn kernel_real_kseg0_and_kseg1_are_emulated_at_address_and_0x1fffffff() {
     let (mut mmu, tlb) = (mmu(4), guest_tlb());
     // Even RAM is emulated there: host user mode cannot touch those addresses.
-    for (gva, guest_phys) in [
-        (0x8000_1000, 0x1000),
-        (0x9fff_fffc, 0x1fff_fffc),
-        (0xa000_1000, 0x1000),
-        (0xb800_03f8, 0x1800_03f8),
-        (0xbfff_ffff, 0x1fff_ffff),
-    ] {
+    for (gva, guest_phys) in
+        [(0x8000_1000, 0x1000), (0xa000_1000, 0x1000), (0xb800_03f8, 0x1800_03f8), (0xbfff_ffff, 0x1fff_ffff)]
+    {
         for access in [AccessKind::Load, AccessKind::Store] {
             assert_eq!(
                 resolve(&mut mmu, &tlb, gva, access, GuestMode::Kernel),
@@ -68,6 +66,11 @@ fn kernel_real_kseg0_and_kseg1_are_emulated_at_address_and_0x1fffffff() {
             );
         }
     }
+    // Real KSEG0 is cached too: past RAM it is a bus error, not a device.
+    assert_eq!(
+        resolve(&mut mmu, &tlb, 0x9fff_fffc, AccessKind::Load, GuestMode::Kernel),
+        FaultResolution::BeyondRam { guest_phys: 0x1fff_fffc }
+    );
     assert_eq!(mmu.stats().mapped_pages, 0);
 }
 

@@ -87,12 +87,16 @@ fn reference(
         (GuestMode::Kernel, 0x4000_0000..=0x5fff_ffff) => {
             let guest_phys = gva - 0x4000_0000;
             if guest_phys >= RAM_BYTES {
-                return Err(FaultResolution::Emulate { guest_phys });
+                return Err(FaultResolution::BeyondRam { guest_phys });
             }
             return Ok(Mapping { pte: host_pte(guest_phys, Access::ReadWrite), scope: Scope::Global });
         }
         (GuestMode::Kernel, 0x8000_0000..=0xbfff_ffff) => {
-            return Err(FaultResolution::Emulate { guest_phys: gva & 0x1fff_ffff })
+            let guest_phys = gva & 0x1fff_ffff;
+            if gva < 0xa000_0000 && guest_phys >= RAM_BYTES {
+                return Err(FaultResolution::BeyondRam { guest_phys });
+            }
+            return Err(FaultResolution::Emulate { guest_phys });
         }
         _ => false,
     };
@@ -216,7 +220,7 @@ fn access(mmu: &mut GuestMmu, tlb: &GuestTlb, host: &mut HostTlb, rng: &mut XorS
         }
         assert_eq!(Err(resolution), expected, "{gva:#x} {kind:?} {mode:?}");
         match resolution {
-            FaultResolution::Emulate { .. } => counts.emulated += 1,
+            FaultResolution::Emulate { .. } | FaultResolution::BeyondRam { .. } => counts.emulated += 1,
             _ => counts.delivered += 1,
         }
         return;
