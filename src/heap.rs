@@ -12,7 +12,3 @@ pub unsafe fn init(start: usize, size: usize) {
     // SAFETY: forwarded from the caller.
     unsafe { HEAP.lock().init(start as *mut u8, size) }
 }
-
-pub fn free_bytes() -> usize {
-    HEAP.lock().free()
-}

@@ -40,7 +40,17 @@ impl HostServices for Host {
     }
 
     fn arm_host_timer(&mut self, host_count: u32) {
-        mtc0!(cp0::COMPARE, host_count);
+        // A Compare that Count has already passed matches only after Count
+        // wraps (26 s at 160 MHz): re-arm just ahead until it is in the future.
+        let mut target = host_count;
+        loop {
+            mtc0!(cp0::COMPARE, target);
+            let now = mfc0!(cp0::COUNT);
+            if target.wrapping_sub(now) as i32 > 0 {
+                break;
+            }
+            target = now.wrapping_add(MIN_HOST_TIMER_DELTA);
+        }
     }
 
     fn flush_host_tlb_range(&mut self, range: VaRange) {
@@ -112,6 +122,10 @@ impl HostServices for Host {
         crate::console::log_args(message);
     }
 }
+
+/// Host Count ticks a just-missed deadline is re-armed ahead: enough for the
+/// Compare write and the check after it.
+const MIN_HOST_TIMER_DELTA: u32 = 64;
 
 /// Cause.IP / Status.IM bits: IP7 is the CPU timer, IP2-IP6 the board's devices.
 const TIMER_LINE: u8 = 1 << 7;

@@ -1,4 +1,7 @@
 //! CP0 register access. Register numbers come from `mipsvisor::cp0`.
+//!
+//! Each access is wrapped in `.set noat`: the register allocator may hand
+//! an operand `$at`, which the assembler otherwise warns it might clobber.
 
 use mipsvisor::cp0;
 
@@ -10,7 +13,7 @@ macro_rules! mfc0 {
         let value: u32;
         // SAFETY: reading CP0 has no side effect on the registers we name.
         unsafe {
-            core::arch::asm!("mfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "mfc0 {v}, ${reg}, {sel}", ".set pop", v = out(reg) value, reg = const R.reg, sel = const R.sel)
         };
         value
     }};
@@ -24,7 +27,7 @@ macro_rules! mtc0 {
         let value: u32 = $value;
         // SAFETY: the caller chose the register and value; ehb clears the hazard.
         unsafe {
-            core::arch::asm!("mtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "mtc0 {v}, ${reg}, {sel}", "ehb", ".set pop", v = in(reg) value, reg = const R.reg, sel = const R.sel)
         };
     }};
 }
@@ -38,12 +41,12 @@ macro_rules! mfc0_word {
         #[cfg(target_pointer_width = "64")]
         // SAFETY: as `mfc0!`.
         unsafe {
-            core::arch::asm!("dmfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "dmfc0 {v}, ${reg}, {sel}", ".set pop", v = out(reg) value, reg = const R.reg, sel = const R.sel)
         };
         #[cfg(target_pointer_width = "32")]
         // SAFETY: as `mfc0!`.
         unsafe {
-            core::arch::asm!("mfc0 {v}, ${reg}, {sel}", v = out(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "mfc0 {v}, ${reg}, {sel}", ".set pop", v = out(reg) value, reg = const R.reg, sel = const R.sel)
         };
         value
     }};
@@ -58,12 +61,12 @@ macro_rules! mtc0_word {
         #[cfg(target_pointer_width = "64")]
         // SAFETY: as `mtc0!`.
         unsafe {
-            core::arch::asm!("dmtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "dmtc0 {v}, ${reg}, {sel}", "ehb", ".set pop", v = in(reg) value, reg = const R.reg, sel = const R.sel)
         };
         #[cfg(target_pointer_width = "32")]
         // SAFETY: as `mtc0!`.
         unsafe {
-            core::arch::asm!("mtc0 {v}, ${reg}, {sel}", "ehb", v = in(reg) value, reg = const R.reg, sel = const R.sel)
+            core::arch::asm!(".set push", ".set noat", "mtc0 {v}, ${reg}, {sel}", "ehb", ".set pop", v = in(reg) value, reg = const R.reg, sel = const R.sel)
         };
     }};
 }
