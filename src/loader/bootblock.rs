@@ -15,8 +15,8 @@ use core::fmt;
 use core::ops::Range;
 
 use super::image::LoadedRange;
-use super::REAL_KSEG0_BASE;
 use crate::uasm::Endian;
+use crate::vcpu::guest_layout::REAL_KSEG0_BASE;
 
 /// Guest physical base of the block: where QEMU's Malta loader puts it
 /// (ENVP_PADDR), so a guest sees the same addresses natively and under the

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use super::expect::{GuestIsa, IsaLevel};
-use super::GUEST_KSEG0;
 use crate::uasm::Endian;
+use crate::vcpu::guest_layout::GUEST_KSEG0;
 
 /// A segment as messages name it: its program-header number (what
 /// `readelf -l` calls the segment number), address and size in memory.

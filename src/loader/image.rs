@@ -12,8 +12,8 @@ use elf::segment::{ProgramHeader, SegmentTable};
 
 use super::error::{DynamicKind, ImageError, SegmentId};
 use super::expect::{GuestExpectations, IsaLevel};
-use super::{guest_phys_of, GUEST_KSEG0, SEGMENT_PHYS_MASK};
 use crate::uasm::Endian;
+use crate::vcpu::guest_layout::{GUEST_KSEG0, UNMAPPED_PHYS_MASK};
 
 /// e_ident plus the ELFCLASS32 header tail.
 const ELF32_HEADER_BYTES: usize = abi::EI_NIDENT + elf::file::ELF32_EHDR_TAILSIZE;
@@ -255,7 +255,9 @@ fn load_segment(
         return Err(ImageError::OutsideGuestKseg0 { segment });
     }
     let phys = vaddr - GUEST_KSEG0.start;
-    if paddr & SEGMENT_PHYS_MASK != phys {
+    // QEMU's loader takes the physical address as p_paddr's low 29 bits
+    // (its cpu_mips_kseg0_to_phys), the same for every unmapped view.
+    if paddr & UNMAPPED_PHYS_MASK != phys {
         return Err(ImageError::PhysicalAddressDisagrees { segment, paddr });
     }
     if phys as u64 + mem_size as u64 > expect.ram_bytes as u64 {
@@ -287,7 +289,7 @@ fn check_no_overlap(segments: &[LoadSegment]) -> Result<(), ImageError> {
 /// The entry must be a word-aligned guest KSEG0 address inside the file
 /// contents of an executable segment.
 fn check_entry(entry: u32, segments: &[LoadSegment]) -> Result<(), ImageError> {
-    if guest_phys_of(entry).is_none() {
+    if !GUEST_KSEG0.contains(&entry) {
         return Err(ImageError::EntryOutsideGuestKseg0 { entry });
     }
     if !entry.is_multiple_of(4) {

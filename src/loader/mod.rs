@@ -2,9 +2,9 @@
 //! the monitor can run, copied into guest RAM, and the YAMON-style boot
 //! arguments a Malta kernel expects written beside it.
 //!
-//! The guest uses the KVM-guest layout (docs: trap-and-emulate.md): it is
-//! linked in guest KSEG0, 0x40000000..0x60000000, where guest physical =
-//! address - 0x40000000. Decisions, and why:
+//! The guest uses the KVM-guest layout (docs: trap-and-emulate.md; its
+//! boundaries come from `vcpu::guest_layout`): it is linked in guest KSEG0,
+//! 0x40000000..0x60000000, where guest physical = address - 0x40000000. Decisions, and why:
 //! - A segment is placed by its virtual address, since that is where the guest
 //!   will fetch it; `p_paddr` must agree with it as QEMU's Malta loader reads
 //!   it (`p_paddr & 0x1FFFFFFF`), so `p_paddr` may be the same guest KSEG0
@@ -31,25 +31,3 @@ pub use image::{GuestImage, LoadSegment, LoadedImage, LoadedRange};
 mod test_elves;
 #[cfg(test)]
 mod tests;
-
-use core::ops::Range;
-
-/// Guest KSEG0: unmapped, cached, guest physical = address - base.
-pub const GUEST_KSEG0: Range<u32> = 0x4000_0000..0x6000_0000;
-
-/// Real KSEG0, where Linux guests also reach guest RAM (by address errors
-/// the monitor serves): physical = address - base.
-pub const REAL_KSEG0_BASE: u32 = 0x8000_0000;
-
-/// The low 29 bits of a 32-bit compatibility-segment address: the physical
-/// address QEMU's loader takes from `p_paddr` (its cpu_mips_kseg0_to_phys).
-const SEGMENT_PHYS_MASK: u32 = 0x1fff_ffff;
-
-/// The guest-physical address behind a guest KSEG0 address, if it is one.
-pub const fn guest_phys_of(vaddr: u32) -> Option<u32> {
-    if vaddr >= GUEST_KSEG0.start && vaddr < GUEST_KSEG0.end {
-        Some(vaddr - GUEST_KSEG0.start)
-    } else {
-        None
-    }
-}

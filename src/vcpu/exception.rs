@@ -171,7 +171,8 @@ mod tests {
     use super::*;
     use crate::cp0::{self, fields::EntryHi};
     use crate::vcpu::cp0::GuestMode;
-    use crate::vcpu::model::{Endianness, GuestLayout, VcpuModel};
+    use crate::vcpu::guest_layout::GuestLayout;
+    use crate::vcpu::model::{Endianness, VcpuModel};
 
     /// A guest that has left BEV and set its vectors at 0x40b60000.
     fn running() -> VirtualCp0 {

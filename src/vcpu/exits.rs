@@ -11,12 +11,12 @@
 
 use super::emulate::{Step, Trapped, RESERVED_INSTRUCTION};
 use super::exception::{Access, GuestException};
+use super::guest_layout::Segment;
 use super::guest_tlb::VaRange;
-use super::host::{AccessKind, FaultResolution, GuestMemory, GuestMode, HostServices};
+use super::host::{AccessKind, FaultResolution, GuestMemory, HostServices};
 use super::load_store::PhysTarget;
 use super::state::Vcpu;
 use super::stats::ExitStats;
-use super::translate::is_real_kseg01;
 use crate::cp0::fields::{Cause, ExcCode, Status};
 use crate::isa::{branch_outcome, decode, Branch, BranchOutcome, DelaySlotFate, FpuConditions};
 
@@ -166,7 +166,8 @@ impl<M: GuestMemory> Vcpu<M> {
         };
         let guests = GuestException::AddressError { access, bad_vaddr: exit.bad_vaddr };
         let fetch = exit.bad_vaddr == exit.faulting_pc();
-        let served = self.guest_mode() == GuestMode::Kernel && is_real_kseg01(exit.bad_vaddr) && !fetch;
+        let segment = Segment::of(self.cp0.model().layout(), exit.bad_vaddr, self.guest_mode());
+        let served = matches!(segment, Segment::Unmapped { view, .. } if view.is_real_kseg01()) && !fetch;
         if !served {
             return self.redeliver(guests, exit);
         }

@@ -10,6 +10,7 @@
 
 use super::emulate::{Step, Trapped};
 use super::exception::{Access, GuestException};
+use super::guest_layout::real_kseg01_phys;
 use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
 use crate::cp0::fields::ExcCode;
@@ -30,9 +31,7 @@ pub(super) enum PhysTarget {
 impl PhysTarget {
     fn phys(self, ea: u32) -> Option<u32> {
         match self {
-            PhysTarget::RealKseg01 => {
-                super::translate::is_real_kseg01(ea).then(|| super::translate::unmapped_phys(ea))
-            }
+            PhysTarget::RealKseg01 => real_kseg01_phys(ea),
             PhysTarget::Resolved { gva, guest_phys } => Some(guest_phys.wrapping_add(ea.wrapping_sub(gva))),
         }
     }

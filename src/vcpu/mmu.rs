@@ -37,13 +37,12 @@
 //!   condition) may leave a table holding either entry's translation:
 //!   deliver the machine check, or [`GuestMmu::flush_all`].
 //!
-//! Only the KVM guest layout ([`segment`]) is implemented. With guest
+//! Only the KVM guest layout ([`super::guest_layout`]) is implemented. With guest
 //! Status.ERL set, the architecture makes useg unmapped; that is not
 //! modelled (a KVM guest never touches useg with ERL set).
 
 mod guest_ram;
 mod host_asid;
-pub mod segment;
 mod user_tables;
 
 #[cfg(test)]
@@ -51,16 +50,17 @@ mod tests;
 
 pub use guest_ram::{GuestRam, GuestRamError, GuestRamWindow, GUEST_RAM_CCA};
 pub use host_asid::{HostAsid, HostAsidPool, HostAsidSet, HostAsids, HostTlbFlush};
-pub use segment::Segment;
 
 use super::exception::{Access as ExceptionAccess, GuestException};
+use super::guest_layout::{
+    GuestLayout, Segment, UnmappedView, GUEST_KSEG2_BASE, GUEST_USEG_END, REAL_KSEG0_BASE,
+};
 use super::guest_tlb::{Displaced, GuestTlb, Lookup};
 use super::host::{AccessKind, FaultResolution, GuestMemory, GuestMode};
 use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
 use core::ops::RangeInclusive;
-use segment::{GUEST_KSEG2_BASE, HOST_KSEG0_BASE, HOST_KSEG1_BASE, USEG_END};
 use user_tables::{TaggedTable, UserTables};
 
 /// The most guest-virtual space one fault fills: a pair of 16 KiB guest
@@ -70,6 +70,9 @@ pub const FILL_SPAN: u32 = 0x8000;
 /// Up to this many host TLB probes, a displaced guest entry is probed out;
 /// beyond, the tables concerned take fresh host ASIDs instead.
 pub const MAX_PROBES: u32 = 64;
+
+/// The one layout the GVA tables implement.
+const LAYOUT: GuestLayout = GuestLayout::KvmUserSegments;
 
 /// Why the MMU could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,13 +281,13 @@ impl GuestMmu {
             AccessKind::Store => ExceptionAccess::Store,
             AccessKind::Load | AccessKind::Fetch => ExceptionAccess::Load,
         };
-        let segment = Segment::of(gva, mode);
+        let segment = Segment::of(LAYOUT, gva, mode);
         let unmapped = |guest_phys| Ok(Translation { guest_phys, segment, span: FILL_SPAN });
         match segment {
             Segment::AddressError => {
                 Err(GuestException::AddressError { access: exception_access, bad_vaddr: gva })
             }
-            Segment::GuestKseg0 { guest_phys } | Segment::HostUnmapped { guest_phys } => unmapped(guest_phys),
+            Segment::Unmapped { guest_phys, .. } => unmapped(guest_phys),
             // MIPS32 PRA, "TLB": no match is a refill, a match with V = 0
             // an invalid, a store through D = 0 a modified exception.
             Segment::Mapped => match tlb.lookup(gva, asid) {
@@ -305,8 +308,8 @@ impl GuestMmu {
     /// The host PTE and scope the table of `mode` should hold for the host
     /// page at `page`, or `None` for no mapping.
     fn page_mapping(&self, page: u32, mode: GuestMode, tlb: &GuestTlb, asid: u8) -> Option<Mapping> {
-        let (pte, scope) = match Segment::of(page, mode) {
-            Segment::GuestKseg0 { guest_phys } => {
+        let (pte, scope) = match Segment::of(LAYOUT, page, mode) {
+            Segment::Unmapped { guest_phys, view: UnmappedView::GuestKseg0 } => {
                 (self.ram.host_pte(guest_phys, Access::ReadWrite)?, Scope::Global)
             }
             Segment::Mapped => match tlb.lookup(page, asid) {
@@ -317,7 +320,7 @@ impl GuestMmu {
                 }
                 _ => return None,
             },
-            Segment::HostUnmapped { .. } | Segment::AddressError => return None,
+            Segment::Unmapped { .. } | Segment::AddressError => return None,
         };
         Some(Mapping { pte, scope })
     }
@@ -449,15 +452,14 @@ impl GuestMemory for GuestMmu {
             Err(exception) => return FaultResolution::Deliver(exception),
         };
         let guest_phys = translation.guest_phys;
-        let cached_unmapped = match translation.segment {
-            Segment::GuestKseg0 { .. } => true,
-            Segment::HostUnmapped { .. } => gva < HOST_KSEG1_BASE,
-            _ => false,
+        let unmapped_view = match translation.segment {
+            Segment::Unmapped { view, .. } => Some(view),
+            _ => None,
         };
-        if cached_unmapped && !self.ram.contains(guest_phys) {
+        if unmapped_view.is_some_and(UnmappedView::is_cached) && !self.ram.contains(guest_phys) {
             return FaultResolution::BeyondRam { guest_phys };
         }
-        if matches!(translation.segment, Segment::HostUnmapped { .. }) || !self.ram.contains(guest_phys) {
+        if unmapped_view.is_some_and(UnmappedView::is_real_kseg01) || !self.ram.contains(guest_phys) {
             return FaultResolution::Emulate { guest_phys };
         }
         if self.fill_or_make_room(gva, translation.span, mode, tlb, asid) {
@@ -471,8 +473,8 @@ impl GuestMemory for GuestMmu {
     fn invalidate(&mut self, displaced: &Displaced) -> HostTlbFlush {
         let range = displaced.range;
         let end = u64::from(range.start) + u64::from(range.len);
-        let in_useg = end <= u64::from(USEG_END);
-        let in_kseg2 = range.start >= GUEST_KSEG2_BASE && end <= u64::from(HOST_KSEG0_BASE);
+        let in_useg = end <= u64::from(GUEST_USEG_END);
+        let in_kseg2 = range.start >= GUEST_KSEG2_BASE && end <= u64::from(REAL_KSEG0_BASE);
         if !in_useg && !in_kseg2 {
             // Guest KSEG0 and above are never translated by the guest TLB.
             return HostTlbFlush::Nothing;

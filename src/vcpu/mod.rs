@@ -3,6 +3,7 @@
 //!
 //! - [`model`]: the virtual 24Kc the guest sees (identification, Config, masks).
 //! - [`cp0`]: the virtual CP0 register file, MFC0/MTC0 and their side effects.
+//! - [`guest_layout`]: the guest's address layout: segments and unmapped views.
 //! - [`guest_tlb`]: the guest's software TLB and the guest-MMU lookup.
 //! - [`tlb_instructions`]: TLBP/TLBR/TLBWI/TLBWR between the two.
 //! - [`exception`]: guest exception delivery, ERET and interrupt evaluation.
@@ -17,6 +18,7 @@
 
 pub mod cp0;
 pub mod exception;
+pub mod guest_layout;
 pub mod guest_tlb;
 pub mod mmu;
 pub mod model;
@@ -38,9 +40,10 @@ pub mod translate;
 pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
 pub use exception::{Access, GuestException};
 pub use exits::{ExitOutcome, HaltReason, HostExit};
+pub use guest_layout::GuestLayout;
 pub use guest_tlb::{Displaced, GuestTlb, Lookup, PageSize, TlbEntry, TlbHit, TlbWrite};
 pub use host::{AccessKind, FaultResolution, GuestMemory, HostServices};
-pub use model::{Endianness, GuestLayout, VcpuModel};
+pub use model::{Endianness, VcpuModel};
 pub use state::{GuestRegs, Vcpu, VcpuError, LINUX_KVM_GUEST_TIMER_HZ};
 pub use stats::ExitStats;
 pub use timer::{GuestTimer, TimerRates};

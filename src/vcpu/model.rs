@@ -28,42 +28,13 @@ use crate::cp0::fields::{
     cca, CacheGeometry, Config0, Config1, Config2, Config3, Config4, Config7, HwrEna, IntCtl, Status,
 };
 
+use super::guest_layout::GuestLayout;
+
 /// Byte order of the guest, reported in Config0.BE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endianness {
     Big,
     Little,
-}
-
-/// Where the guest kernel's unmapped segments sit in its virtual address space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GuestLayout {
-    /// Linux's KVM-guest layout: guest KSEG0 at 0x40000000, KSEG2/3 at
-    /// 0x60000000, the boot ROM (physical 0x1FC00000) seen at 0x5FC00000.
-    KvmUserSegments,
-    /// The architecture's own layout (KSEG0 0x80000000, KSEG1 0xA0000000), for
-    /// guests whose segments the host remaps (Segmentation Control).
-    Native,
-}
-
-impl GuestLayout {
-    /// Exception base while Status.BEV is set: physical 0x1FC00200 as the
-    /// guest sees its uncached boot ROM (0xBFC00200 natively).
-    pub const fn bootstrap_exception_base(self) -> u32 {
-        match self {
-            GuestLayout::KvmUserSegments => 0x5fc0_0200,
-            GuestLayout::Native => 0xbfc0_0200,
-        }
-    }
-
-    /// EBase at reset: the base of the guest's KSEG0 (CPUNum 0). Its bits 31:30
-    /// stay fixed; the guest writes bits 29:12.
-    pub const fn reset_ebase(self) -> u32 {
-        match self {
-            GuestLayout::KvmUserSegments => 0x4000_0000,
-            GuestLayout::Native => 0x8000_0000,
-        }
-    }
 }
 
 /// Which cache a geometry error is about.
