@@ -23,7 +23,7 @@ REFUSAL = r"^mipsvisor: refusing the initrd guest image: "
 BAD_ELVES = {
     "truncated.elf": r"guest ELF truncated: segment 0 needs bytes 0x[0-9a-f]+\.\.0x[0-9a-f]+ of a 0x[0-9a-f]+-byte file",
     "wrong-endian.elf": None,  # filled in per board: the opposite byte order
-    "outside-ram.elf": r"segment 0 \(vaddr 0x5f000000, 0x[0-9a-f]+ bytes\) ends past guest RAM \(\d+ MiB\)",
+    "outside-ram.elf": r"guest ELF segment 0 \(vaddr 0x5f000000, 0x[0-9a-f]+ bytes\) ends past guest RAM \(\d+ MiB\)",
 }
 
 
@@ -57,7 +57,7 @@ def option_refused(name, monitor, elves, append, message):
 def unknown_selftest(name, monitor):
     with harness.Console(harness.qemu_command(name, monitor, append="selftest=nonsense")) as console:
         console.expect(r"^mipsvisor: unknown selftest `nonsense`; known: fault, refill$", timeout=30)
-        console.expect(r"halted$", timeout=5)
+        console.expect(HALTED, timeout=5)
 
 
 def bus_error_stops_the_guest(name, monitor, elves, log):
@@ -67,7 +67,7 @@ def bus_error_stops_the_guest(name, monitor, elves, log):
     with boot(name, monitor, elves / "bus-error.elf", log=log) as console:
         console.expect(r"^mipsvisor: guest stopped: its exception vector 0x5fc00380 is guest physical "
                        r"0x1fc00380, not RAM, so it cannot take exceptions$", timeout=30)
-        console.expect(r"^guest pc 5fc00380  last exception DBE \(bus error on data\)", timeout=5)
+        console.expect(r"^guest pc 5fc00380  Cause [0-9a-f]{6}1c \(ExcCode DBE ", timeout=5)
         console.expect(r"EPC 40100004  ", timeout=5)
         console.expect(r"\bt0 af000000\b", timeout=5)
         console.expect(r"^exits\s+\d+", timeout=5)

@@ -12,7 +12,8 @@ use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
 use mipsvisor::vcpu::{
-    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu, VcpuModel,
+    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu,
+    VcpuModel,
 };
 
 use crate::arch;
@@ -262,12 +263,10 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc }) => {
                 break alloc::format!("unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
             }
-            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => {
-                break alloc::format!(
-                    "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
+            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => break alloc::format!(
+                "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
                      not RAM, so it cannot take exceptions"
-                )
-            }
+            ),
         }
         if host.reset_requested {
             break "guest wrote the board reset register".into();

@@ -17,10 +17,10 @@ impl<M: GuestMemory> fmt::Display for GuestDump<'_, M> {
         let cause = cp0.cause();
         writeln!(
             f,
-            "guest pc {:08x}  last exception {} (Cause {:08x}{})",
+            "guest pc {:08x}  Cause {:08x} (ExcCode {}{})",
             regs.pc,
-            cause.exc_code().describe(),
             cause.bits(),
+            cause.exc_code().describe(),
             if cause.contains(Cause::BD) { ", in a branch delay slot" } else { "" }
         )?;
         writeln!(

@@ -205,7 +205,7 @@ fn the_halt_dump_names_the_exception_epc_and_registers() {
     v.handle_exit(&exit(ExcCode::Dbe, PC), &mut h);
     let text = std::format!("{}", crate::vcpu::GuestDump(&v));
     assert!(
-        text.starts_with("guest pc 5fc00380  last exception DBE (bus error on data) (Cause 0000001c)"),
+        text.starts_with("guest pc 5fc00380  Cause 0000001c (ExcCode DBE (bus error on data))"),
         "{text}"
     );
     assert!(text.contains("EPC 40100100"), "{text}");
