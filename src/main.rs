@@ -25,8 +25,11 @@ extern "C" fn rust_entry(a0: usize, a1: usize, a2: usize, a3: usize) -> ! {
     let boot: &'static boot::Boot =
         alloc::boxed::Box::leak(alloc::boxed::Box::new(boot::boot(a0, a1, a2, a3)));
     if let Some(name) = boot.info.option("selftest") {
-        selftest::run(name, boot);
-        println!("mipsvisor: selftest done; halted");
+        if selftest::run(name, boot) {
+            println!("mipsvisor: selftest done; halted");
+        } else {
+            println!("mipsvisor: halted");
+        }
         arch::halt()
     }
     match guest_image::find(&boot.info, boot.memory.ram_end) {

@@ -12,7 +12,8 @@ use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
 use mipsvisor::vcpu::{
-    Endianness, ExitOutcome, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu, VcpuModel,
+    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu,
+    VcpuModel,
 };
 
 use crate::arch;
@@ -179,13 +180,13 @@ fn sign_extend(value: u32) -> usize {
 
 /// Loads the guest and runs it until it stops; never returns.
 pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
-    let requested = boot.info.option("guest_mem").map(|mib| mib.parse::<u64>().map(|m| m << 20));
-    let requested = match requested.transpose() {
-        Ok(r) => r,
-        Err(_) => stop(format_args!("guest_mem= takes a size in MiB")),
-    };
+    let requested = boot.info.option("guest_mem").map(|mib| match mib.parse::<u64>() {
+        // A size too large for u64 bytes is too large for any window.
+        Ok(m) => m.checked_mul(1 << 20).unwrap_or(u64::MAX),
+        Err(_) => stop(format_args!("guest_mem={mib} is not a whole number of MiB (e.g. guest_mem=64)")),
+    });
     let window = GuestRamWindow::in_memory_map(&boot.memory, requested)
-        .unwrap_or_else(|e| stop(format_args!("no RAM window for the guest: {e:?}")));
+        .unwrap_or_else(|e| stop(format_args!("no RAM window for the guest: {e}")));
     let ram_ptr = arch::kseg0(window.host_phys_base) as *mut u8;
     // SAFETY: the window is the MemoryMap's guest window, which nothing in
     // the monitor uses (the heap ends below it).
@@ -276,12 +277,17 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc }) => {
                 break alloc::format!("unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
             }
+            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => break alloc::format!(
+                "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
+                     not RAM, so it cannot take exceptions"
+            ),
         }
         if host.reset_requested {
             break "guest wrote the board reset register".into();
         }
     };
     println!("mipsvisor: {reason}");
+    println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
     println!("mipsvisor: halted");
     arch::halt()

@@ -13,12 +13,17 @@ use crate::boot::Boot;
 /// Names accepted by `selftest=`.
 pub const NAMES: &[&str] = &["fault", "refill"];
 
-pub fn run(name: &str, boot: &Boot) {
+/// Runs the selftest `name`; false (after saying which exist) if there is none.
+pub fn run(name: &str, boot: &Boot) -> bool {
     match name {
         "fault" => deliberate_fault(),
         "refill" => refill(boot),
-        other => println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", ")),
+        other => {
+            println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", "));
+            return false;
+        }
     }
+    true
 }
 
 /// A load from unmapped KSEG2: the vector must report a TLB miss on load

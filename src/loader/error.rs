@@ -226,7 +226,7 @@ impl fmt::Display for ImageError {
                 segment.vaddr - kseg0_start
             ),
             ImageError::PastGuestRam { segment, ram_bytes } => {
-                write!(f, "{segment} ends past guest RAM ({})", Size(*ram_bytes))
+                write!(f, "guest ELF {segment} ends past guest RAM ({})", Size(*ram_bytes))
             }
             ImageError::Overlap { first, second } => {
                 write!(f, "guest ELF {second} overlaps {first} in guest memory")

@@ -250,7 +250,7 @@ fn segments_must_lie_in_guest_ram_and_guest_kseg0() {
     let high = build(&Build::guest(Endian::Big, &two_segment_script(0x5f00_0000)));
     assert_eq!(
         refusal(&high).to_string(),
-        "segment 0 (vaddr 0x5f000000, 0x10 bytes) ends past guest RAM (64 MiB)"
+        "guest ELF segment 0 (vaddr 0x5f000000, 0x10 bytes) ends past guest RAM (64 MiB)"
     );
     // The good image with RAM ending inside its code segment.
     let linked = two_segments(Endian::Big);

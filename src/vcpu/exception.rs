@@ -114,6 +114,7 @@ impl VirtualCp0 {
     /// (`in_delay_slot`), i.e. the host's EPC for a re-delivered fault.
     /// EPC and Cause.BD are only written when Status.EXL was clear.
     pub fn deliver(&mut self, exception: GuestException, epc: u32, in_delay_slot: bool) -> u32 {
+        let vector = self.vector_for(exception);
         let exl_was_set = self.status.contains(Status::EXL);
         if !exl_was_set {
             self.epc = epc;
@@ -136,9 +137,14 @@ impl VirtualCp0 {
             }
         }
         self.status.insert(Status::EXL);
+        vector
+    }
 
+    /// Where [`deliver`](Self::deliver) would send the guest for `exception`
+    /// now, without taking it.
+    pub fn vector_for(&self, exception: GuestException) -> u32 {
         let offset = match exception {
-            GuestException::TlbRefill { .. } if !exl_was_set => REFILL_OFFSET,
+            GuestException::TlbRefill { .. } if !self.status.contains(Status::EXL) => REFILL_OFFSET,
             GuestException::Interrupt if self.cause.contains(Cause::IV) => INTERRUPT_OFFSET,
             _ => GENERAL_OFFSET,
         };

@@ -89,6 +89,11 @@ pub enum HaltReason {
     /// The guest executed WAIT with every interrupt line masked (Status.IM
     /// = 0): nothing but a reset can wake it, so it has stopped for good.
     GuestStopped { pc: u32 },
+    /// A fetch from the guest's own exception vector found no RAM: the
+    /// instruction bus error it raises would be taken at that same vector,
+    /// forever. Not delivered, so the guest's Cause and EPC still name the
+    /// exception that sent it there.
+    ExceptionVectorNotRam { vector: u32, guest_phys: u32 },
 }
 
 /// Host TLB entries map an even/odd pair of 4 KiB pages.
@@ -128,7 +133,11 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.redeliver(RESERVED_INSTRUCTION, exit);
             }
             ExcCode::AdEL | ExcCode::AdES => self.address_error(exit, host),
-            ExcCode::TlbL | ExcCode::TlbS | ExcCode::Mod => self.tlb_fault(exit, host),
+            ExcCode::TlbL | ExcCode::TlbS | ExcCode::Mod => {
+                if let Some(reason) = self.tlb_fault(exit, host) {
+                    return ExitOutcome::Halt(reason);
+                }
+            }
             ExcCode::Sys => self.redeliver_counted(exit, |s| &mut s.syscall),
             ExcCode::Bp => self.redeliver_counted(exit, |s| &mut s.break_inst),
             ExcCode::Tr => self.redeliver_counted(exit, |s| &mut s.trap_inst),
@@ -178,7 +187,8 @@ impl<M: GuestMemory> Vcpu<M> {
 
     /// TLBL/TLBS/Mod on a guest address: the MMU fills its GVA table,
     /// hands the exception to the guest, or leaves the access to emulate.
-    fn tlb_fault(&mut self, exit: &HostExit, host: &mut impl HostServices) {
+    /// Halts the guest when a fetch bus error could only ever repeat.
+    fn tlb_fault(&mut self, exit: &HostExit, host: &mut impl HostServices) -> Option<HaltReason> {
         let access = match exit.exc {
             ExcCode::TlbS => {
                 self.stats.tlbmiss_st += 1;
@@ -209,6 +219,11 @@ impl<M: GuestMemory> Vcpu<M> {
             FaultResolution::BeyondRam { guest_phys } => {
                 self.stats.bus_error += 1;
                 let pc = exit.faulting_pc();
+                if access == AccessKind::Fetch {
+                    if let Some(halt) = self.unfetchable_vector(pc, guest_phys) {
+                        return Some(halt);
+                    }
+                }
                 let exc = if access == AccessKind::Fetch { ExcCode::Ibe } else { ExcCode::Dbe };
                 self.report(
                     host,
@@ -225,6 +240,9 @@ impl<M: GuestMemory> Vcpu<M> {
             FaultResolution::Emulate { guest_phys } if access == AccessKind::Fetch => {
                 self.stats.bus_error += 1;
                 let pc = exit.faulting_pc();
+                if let Some(halt) = self.unfetchable_vector(pc, guest_phys) {
+                    return Some(halt);
+                }
                 self.report(
                     host,
                     pc,
@@ -241,6 +259,14 @@ impl<M: GuestMemory> Vcpu<M> {
                 });
             }
         }
+        None
+    }
+
+    /// A failed fetch at `pc` raises an instruction bus error; when its
+    /// vector is `pc` itself the guest could never leave it: halt instead.
+    fn unfetchable_vector(&self, pc: u32, guest_phys: u32) -> Option<HaltReason> {
+        let vector = self.cp0.vector_for(GuestException::Other(ExcCode::Ibe));
+        (vector == pc).then_some(HaltReason::ExceptionVectorNotRam { vector, guest_phys })
     }
 
     /// Fetches and decodes the trapping instruction, resolves its branch if

@@ -25,6 +25,7 @@ pub mod model;
 pub mod tlb_instructions;
 
 // Trap-and-emulate: state, exit dispatch, emulation.
+pub mod dump;
 mod emulate;
 pub mod exits;
 pub mod host;
@@ -38,6 +39,7 @@ pub mod timer;
 pub mod translate;
 
 pub use cp0::{GuestMode, Unimplemented, VirtualCp0, WriteEffect};
+pub use dump::GuestDump;
 pub use exception::{Access, GuestException};
 pub use exits::{ExitOutcome, HaltReason, HostExit};
 pub use guest_layout::GuestLayout;

@@ -171,6 +171,80 @@ fn a_fault_on_the_instruction_address_is_a_fetch() {
     assert_eq!(logged(&h).len(), 1);
 }
 
+/// PRA "Exception Vector Base Addresses": with Status.BEV = 1 the general
+/// vector is 0xBFC00380, which the KVM layout shows the guest at 0x5FC00380
+/// (boot ROM, guest physical 0x1FC00380: never guest RAM).
+const BEV_GENERAL_VECTOR: u32 = 0x5fc0_0380;
+
+#[test]
+fn a_data_bus_error_without_a_handler_halts_at_the_unbacked_vector() {
+    // A guest still in BEV takes a DBE (EPC = the load, ExcCode DBE)...
+    let (mut v, mut h) = kernel();
+    change_status(&mut v, |s| s | Status::BEV);
+    assert_eq!(v.handle_exit(&exit(ExcCode::Dbe, PC), &mut h), ExitOutcome::Resume);
+    assert_eq!(delivered(&v), (ExcCode::Dbe, PC, false, BEV_GENERAL_VECTOR));
+    // ...whose vector fetch hits no RAM: its IBE would go to that same vector.
+    v.mmu.fault_answer = FaultResolution::BeyondRam { guest_phys: 0x1fc0_0380 };
+    let fetch = HostExit { bad_vaddr: BEV_GENERAL_VECTOR, ..exit(ExcCode::TlbL, BEV_GENERAL_VECTOR) };
+    assert_eq!(
+        v.handle_exit(&fetch, &mut h),
+        ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam {
+            vector: BEV_GENERAL_VECTOR,
+            guest_phys: 0x1fc0_0380
+        })
+    );
+    // Not delivered: Cause and EPC still name the DBE that led there.
+    assert_eq!((v.cp0.cause().exc_code(), v.cp0.epc()), (ExcCode::Dbe, PC));
+}
+
+#[test]
+fn the_halt_dump_names_the_exception_epc_and_registers() {
+    let (mut v, mut h) = kernel();
+    change_status(&mut v, |s| s | Status::BEV);
+    v.regs.set(crate::isa::Gpr::T0, 0xaf00_0000);
+    v.handle_exit(&exit(ExcCode::Dbe, PC), &mut h);
+    let text = std::format!("{}", crate::vcpu::GuestDump(&v));
+    assert!(
+        text.starts_with("guest pc 5fc00380  Cause 0000001c (ExcCode DBE (bus error on data))"),
+        "{text}"
+    );
+    assert!(text.contains("EPC 40100100"), "{text}");
+    assert!(text.contains("  t0 af000000"), "{text}");
+    assert!(text.contains("   ra 00000000"), "{text}");
+}
+
+#[test]
+fn an_unbacked_vector_halts_whether_ram_ends_or_a_device_answers_there() {
+    for answer in [
+        FaultResolution::BeyondRam { guest_phys: 0x1fc0_0380 },
+        FaultResolution::Emulate { guest_phys: 0x1fc0_0380 },
+    ] {
+        let (mut v, mut h) = kernel();
+        change_status(&mut v, |s| s | Status::BEV | Status::EXL);
+        v.mmu.fault_answer = answer;
+        let fetch = HostExit { bad_vaddr: BEV_GENERAL_VECTOR, ..exit(ExcCode::TlbL, BEV_GENERAL_VECTOR) };
+        assert!(
+            matches!(
+                v.handle_exit(&fetch, &mut h),
+                ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { .. })
+            ),
+            "{answer:?}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_fetch_next_to_the_vector_is_still_the_guests_bus_error() {
+    // One word past the vector: the IBE goes to the vector, which may be fine.
+    let (mut v, mut h) = kernel();
+    change_status(&mut v, |s| s | Status::BEV);
+    v.mmu.fault_answer = FaultResolution::BeyondRam { guest_phys: 0x1fc0_0384 };
+    let pc = BEV_GENERAL_VECTOR + 4;
+    let outcome = v.handle_exit(&HostExit { bad_vaddr: pc, ..exit(ExcCode::TlbL, pc) }, &mut h);
+    assert_eq!(outcome, ExitOutcome::Resume);
+    assert_eq!(delivered(&v), (ExcCode::Ibe, pc, false, BEV_GENERAL_VECTOR));
+}
+
 #[test]
 fn msa_and_dsp_disabled_are_reserved_instructions_for_a_24kc() {
     for exc in [ExcCode::MsaDis, ExcCode::DspDis] {
