@@ -277,10 +277,12 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc }) => {
                 break alloc::format!("unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
             }
-            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => break alloc::format!(
+            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => {
+                break alloc::format!(
                 "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
                      not RAM, so it cannot take exceptions"
-            ),
+            )
+            }
         }
         if host.reset_requested {
             break "guest wrote the board reset register".into();
