@@ -141,6 +141,17 @@ class Console:
         except subprocess.TimeoutExpired:
             raise ConsoleTimeout(f"QEMU still running {timeout}s later", self.transcript) from None
 
+    def read_to_exit(self, timeout):
+        """Reads the console until QEMU exits by itself (a guest power-off),
+        so the transcript holds all it printed; its exit status."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self._read_some(deadline)
+        except ConsoleTimeout:  # the console closed: QEMU is exiting
+            return self.wait_exit(timeout=10)
+        raise ConsoleTimeout(f"QEMU still running {timeout}s later", self.transcript)
+
     def stop(self):
         if self.proc.poll() is None:
             os.kill(self.pid, 15)

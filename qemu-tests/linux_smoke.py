@@ -19,7 +19,8 @@ BOARD = "malta-el"
 READY = "mipsvisor-linux-guest: ready"
 PROMPT = r"guest:/# $"
 # The kernel assumes a 100 MHz Count under CONFIG_KVM_GUEST (linux-guest.md).
-MONITOR_OPTIONS = "guest_timer_hz=100000000"
+LINUX_COUNT_HZ = 100_000_000
+MONITOR_OPTIONS = f"guest_timer_hz={LINUX_COUNT_HZ}"
 # The Cirrus VGA would make most of the boot's device traps (linux-guest.md).
 QEMU_EXTRA = ["-vga", "none"]
 
@@ -30,14 +31,15 @@ def linux_images():
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
-def console(mode, guest_cmdline="console=ttyS0", log=None):
+def console(mode, guest_cmdline="console=ttyS0", log=None, qemu_extra=()):
     kernel = linux_images()["vmlinux_with_initramfs"]
     if mode == "native":
-        command = harness.native_guest_command(BOARD, kernel, append=guest_cmdline, extra=QEMU_EXTRA)
+        command = harness.native_guest_command(BOARD, kernel, append=guest_cmdline,
+                                               extra=[*QEMU_EXTRA, *qemu_extra])
     else:
         monitor = harness.build_monitor(BOARD, guest="")
         command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} -- {guest_cmdline}",
-                                       extra=["-initrd", kernel, *QEMU_EXTRA], log=log)
+                                       extra=["-initrd", kernel, *QEMU_EXTRA, *qemu_extra], log=log)
     return harness.Console(command)
 
 

@@ -2,8 +2,9 @@
 //!
 //! The guest owns its console UART and the Malta south-bridge devices it
 //! drives (passed straight through to the hardware); the monitor keeps its
-//! log UART and the board-reset register; anything else is unclaimed and
-//! becomes a bus error for the guest plus a line in the monitor's log.
+//! log UART and the board-reset register, and watches the power-off register
+//! so it can report before the board goes away; anything else is unclaimed
+//! and becomes a bus error for the guest plus a line in the monitor's log.
 
 use core::ops::Range;
 
@@ -21,6 +22,10 @@ pub enum DeviceAccess {
     /// A device the monitor keeps for itself: the guest sees an empty bus
     /// there (reads all ones, writes ignored), as if nothing were fitted.
     Hidden,
+    /// The PIIX4's power-management control register: passes through, but
+    /// a soft-off write (see [`is_soft_off`]) first ends the guest's run in
+    /// the monitor, which reports it before the board powers off.
+    PowerControl,
     /// The GT-64120's PCI configuration data register: passes through, but
     /// a write may not turn on bus mastering (see [`PciConfig`]).
     PciConfigData,
@@ -44,6 +49,9 @@ const MALTA: &[Window] = &[
     window(0x1f00_0500, 0x1f00_0504, DeviceAccess::BoardReset, "FPGA software reset"),
     window(0x1f00_0900, 0x1f00_0940, DeviceAccess::Hidden, "CBUS UART (the monitor's log)"),
     window(0x1be0_0cfc, 0x1be0_0d00, DeviceAccess::PciConfigData, "GT-64120 PCI configuration data"),
+    // PMCNTRL and the reserved half after it, so a word access there still
+    // reaches the device as before.
+    window(PIIX4_PMCNTRL, PIIX4_PMCNTRL + 4, DeviceAccess::PowerControl, "PIIX4 PM control"),
     // The GT-64120's PCI I/O window: PIIX4 ISA ports (i8259s, PIT, RTC,
     // keyboard, both 16550s) and the I/O BARs Linux assigns above 0x1000.
     window(0x1800_0000, 0x1820_0000, DeviceAccess::PassThrough, "PCI I/O space"),
@@ -100,6 +108,21 @@ impl PciConfig {
         }
         value & !bit_in_access
     }
+}
+
+/// The PIIX4's PMCNTRL (offset 4 of function 3's PM I/O block) where Linux's
+/// Malta PCI fixup puts that block: PCI I/O 0x1000, physical 0x1800_1000.
+/// A guest that moves the block still powers off, unreported.
+pub const PIIX4_PMCNTRL: u32 = 0x1800_1004;
+/// PMCNTRL bit 13: enter the sleep state SUS_TYP names.
+const SUS_EN: u32 = 1 << 13;
+/// PMCNTRL bits 12:10; type 0 is soft off.
+const SUS_TYP: u32 = 0b111 << 10;
+
+/// Whether a guest write of `value`, `width` bytes at `phys`, turns the
+/// board off: a 16-bit PMCNTRL write with SUS_EN set and SUS_TYP 0.
+pub fn is_soft_off(phys: u32, width: u32, value: u32) -> bool {
+    phys == PIIX4_PMCNTRL && width == 2 && value & (SUS_EN | SUS_TYP) == SUS_EN
 }
 
 /// How a guest access of `width` bytes at guest physical `phys` is served.
@@ -163,6 +186,24 @@ mod tests {
         // Other registers are untouched.
         pci.address_written(0x8000_5010);
         assert_eq!(pci.filter_data_write(0, 4, 0xffff_ffff), 0xffff_ffff);
+    }
+
+    #[test]
+    fn piix4_soft_off_is_sus_en_with_type_zero() {
+        // PIIX4 datasheet, PMCNTRL (PM I/O offset 04h): SUS_EN is bit 13,
+        // SUS_TYP bits 12:10, and type 0 is soft off; Linux's
+        // piix4-poweroff writes 0x2000 as a 16-bit value.
+        assert_eq!(classify(Platform::Malta, 0x1800_1004, 2).0, DeviceAccess::PowerControl);
+        assert_eq!(classify(Platform::Malta, 0x1800_1004, 4).0, DeviceAccess::PowerControl);
+        assert!(is_soft_off(0x1800_1004, 2, 0x2000));
+        assert!(is_soft_off(0x1800_1004, 2, 0x2001)); // SCI_EN (bit 0) does not matter
+        assert!(!is_soft_off(0x1800_1004, 2, 0x2400)); // SUS_TYP 1: suspend, not off
+        assert!(!is_soft_off(0x1800_1004, 2, 0x0000)); // no SUS_EN: nothing happens
+        assert!(!is_soft_off(0x1800_1004, 1, 0x2000)); // not PMCNTRL's width
+        assert!(!is_soft_off(0x1800_1000, 2, 0x2000)); // PMSTS, not PMCNTRL
+                                                       // Its neighbours in the PM block stay plain pass-through.
+        assert_eq!(classify(Platform::Malta, 0x1800_1000, 2).0, DeviceAccess::PassThrough);
+        assert_eq!(classify(Platform::Malta, 0x1800_1008, 4).0, DeviceAccess::PassThrough);
     }
 
     #[test]

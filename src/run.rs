@@ -28,7 +28,17 @@ struct Host {
     boot: &'static Boot,
     guest_ram_phys: u64,
     reset_requested: bool,
+    /// A soft-off write held back until the monitor has reported the run.
+    power_off: Option<DeviceWrite>,
     pci: devices::PciConfig,
+}
+
+/// A guest device write, kept to be performed later.
+#[derive(Clone, Copy)]
+struct DeviceWrite {
+    phys: u32,
+    width: Width,
+    value: u32,
 }
 
 impl HostServices for Host {
@@ -73,9 +83,10 @@ impl HostServices for Host {
 
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
         match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
-            DeviceAccess::PassThrough | DeviceAccess::ReadOnly | DeviceAccess::PciConfigData => {
-                Some(device_load(phys, width))
-            }
+            DeviceAccess::PassThrough
+            | DeviceAccess::ReadOnly
+            | DeviceAccess::PciConfigData
+            | DeviceAccess::PowerControl => Some(device_load(phys, width)),
             DeviceAccess::BoardReset => Some(0),
             DeviceAccess::Hidden => Some(u32::MAX >> (32 - 8 * width.bytes())),
             DeviceAccess::Unclaimed => None,
@@ -93,6 +104,14 @@ impl HostServices for Host {
             }
             DeviceAccess::PciConfigData => {
                 device_store(phys, width, self.pci.filter_data_write(phys & 3, width.bytes(), value));
+                true
+            }
+            DeviceAccess::PowerControl => {
+                if devices::is_soft_off(phys, width.bytes(), value) {
+                    self.power_off = Some(DeviceWrite { phys, width, value });
+                } else {
+                    device_store(phys, width, value);
+                }
                 true
             }
             DeviceAccess::ReadOnly | DeviceAccess::Hidden => true,
@@ -219,8 +238,13 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         // The native Count rate, so guest timings compare one to one with a native run.
         None => boot.board.timer_hz,
     };
-    let mut host =
-        Host { boot, guest_ram_phys: window.host_phys_base, reset_requested: false, pci: Default::default() };
+    let mut host = Host {
+        boot,
+        guest_ram_phys: window.host_phys_base,
+        reset_requested: false,
+        power_off: None,
+        pci: Default::default(),
+    };
     let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
         .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
     vcpu.regs.pc = loaded.entry;
@@ -287,10 +311,17 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         if host.reset_requested {
             break "guest wrote the board reset register".into();
         }
+        if host.power_off.is_some() {
+            break "guest powered off".into();
+        }
     };
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
+    if let Some(write) = host.power_off {
+        // Now the board may go: under QEMU this write ends the run.
+        device_store(write.phys, write.width, write.value);
+    }
     println!("mipsvisor: halted");
     arch::halt()
 }
