@@ -14,6 +14,8 @@ pub mod loader;
 pub mod memmap;
 pub mod mmu;
 pub mod refill;
+#[cfg(test)]
+mod testsupport;
 pub mod trapframe;
 pub mod uart16550;
 pub mod uasm;

@@ -5,7 +5,7 @@ use mipsvisor::mmu::entrylo::{Access, EntryLo};
 use mipsvisor::mmu::gva::{NativeGvaTable, Scope};
 use mipsvisor::mmu::layout::PAGE_SIZE;
 use mipsvisor::trapframe::{Dump, TrapFrame};
-use mipsvisor::uasm::{Assembler, Isa, Reg};
+use mipsvisor::uasm::{Assembler, Gpr, Isa};
 
 use crate::arch;
 use crate::boot::Boot;
@@ -48,17 +48,17 @@ fn probe_program(isa: Isa) -> alloc::vec::Vec<u32> {
     let mut a = Assembler::new(isa);
     let (pass, touch) = (a.new_label(), a.new_label());
     a.bind(pass);
-    a.or(Reg::T0, Reg::A0, Reg::Zero);
-    a.or(Reg::T1, Reg::A1, Reg::Zero);
+    a.or(Gpr::T0, Gpr::A0, Gpr::Zero);
+    a.or(Gpr::T1, Gpr::A1, Gpr::Zero);
     a.bind(touch);
-    a.lw(Reg::T2, 0, Reg::T0);
-    a.addu(Reg::V0, Reg::V0, Reg::T2);
-    a.addiu(Reg::T1, Reg::T1, -1);
-    a.bnez(Reg::T1, touch);
-    a.addiu(Reg::T0, Reg::T0, PAGE_SIZE as i16);
+    a.lw(Gpr::T2, 0, Gpr::T0);
+    a.addu(Gpr::V0, Gpr::V0, Gpr::T2);
+    a.addiu(Gpr::T1, Gpr::T1, -1);
+    a.bnez(Gpr::T1, touch);
+    a.addiu(Gpr::T0, Gpr::T0, PAGE_SIZE as i16);
     a.syscall(0);
-    a.addiu(Reg::A2, Reg::A2, -1);
-    a.bnez(Reg::A2, pass);
+    a.addiu(Gpr::A2, Gpr::A2, -1);
+    a.bnez(Gpr::A2, pass);
     a.nop();
     a.break_(0);
     a.finish().expect("the probe program assembles")
@@ -101,9 +101,9 @@ fn refill(boot: &Boot) {
     let guest = &mut arch::trap::percpu().guest;
     *guest = TrapFrame::ZERO;
     guest.epc = PROBE_CODE_GVA as usize;
-    guest.gpr[Reg::A0.number() as usize] = PROBE_DATA_GVA as usize;
-    guest.gpr[Reg::A1.number() as usize] = pages;
-    guest.gpr[Reg::A2.number() as usize] = PROBE_PASSES;
+    guest.gpr[Gpr::A0.number() as usize] = PROBE_DATA_GVA as usize;
+    guest.gpr[Gpr::A1.number() as usize] = pages;
+    guest.gpr[Gpr::A2.number() as usize] = PROBE_PASSES;
     arch::trap::percpu().guest_status = (Status::UM | Status::EXL).bits() as usize;
     arch::tlb::set_asid(PROBE_ASID);
 
@@ -147,7 +147,7 @@ fn refill(boot: &Boot) {
             }
         }
     }
-    let sum = arch::trap::percpu().guest.gpr[Reg::V0.number() as usize] as u32;
+    let sum = arch::trap::percpu().guest.gpr[Gpr::V0.number() as usize] as u32;
     let verdict = if slow_path[0] > 0 && slow_path[1] == 0 && sum == expected_sum { "PASS" } else { "FAIL" };
     println!(
         "selftest refill: {pages} pages (host TLB {tlb_entries}), pass 1: {} slow-path entries, pass 2: {} slow-path entries, checksum {sum:#x} (expected {expected_sum:#x}): {verdict}",

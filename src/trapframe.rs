@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::cp0::fields::{Cause, Status};
+use crate::isa::Gpr;
 
 /// Which exception vector slot was entered (offset from EBase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,12 +67,6 @@ pub mod offset {
     pub const SIZE: usize = core::mem::size_of::<TrapFrame>();
 }
 
-/// Conventional names of the general registers (o32 spelling).
-pub const GPR_NAMES: [&str; 32] = [
-    "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0",
-    "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
-];
-
 impl TrapFrame {
     pub const ZERO: TrapFrame = TrapFrame {
         gpr: [0; 32],
@@ -94,6 +89,19 @@ impl TrapFrame {
     }
 }
 
+/// The 32 GPRs by name, four to a line, each `digits` hex digits wide
+/// (shared by the monitor's and the guest's register dumps).
+pub fn write_gpr_rows(f: &mut fmt::Formatter<'_>, digits: usize, value: impl Fn(Gpr) -> u64) -> fmt::Result {
+    for row in Gpr::ALL.chunks(4) {
+        f.write_str(" ")?;
+        for &reg in row {
+            write!(f, " {:>4} {:0digits$x}", reg.abi_name(), value(reg))?;
+        }
+        writeln!(f)?;
+    }
+    Ok(())
+}
+
 /// A register dump: cause name, vector, EPC, BadVAddr, Status, Cause, GPRs.
 pub struct Dump<'a>(pub &'a TrapFrame);
 
@@ -113,13 +121,7 @@ impl fmt::Display for Dump<'_> {
             if frame.cause().contains(Cause::BD) { "  (in branch delay slot)" } else { "" },
             w = width + 2,
         )?;
-        for (row, names) in GPR_NAMES.chunks(4).enumerate() {
-            f.write_str(" ")?;
-            for (col, name) in names.iter().enumerate() {
-                write!(f, " {name:>4} {:0w$x}", frame.gpr[row * 4 + col], w = width)?;
-            }
-            writeln!(f)?;
-        }
+        write_gpr_rows(f, width, |reg| frame.gpr[reg.number() as usize] as u64)?;
         write!(f, "    hi {:0w$x}    lo {:0w$x}", frame.hi, frame.lo, w = width)
     }
 }

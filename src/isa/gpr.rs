@@ -61,6 +61,11 @@ impl Gpr {
         self as u8
     }
 
+    /// The value of a 5-bit instruction field naming this register (for encoders).
+    pub const fn field(self) -> u32 {
+        self as u32
+    }
+
     /// The o32 ABI name objdump prints.
     pub const fn abi_name(self) -> &'static str {
         const NAMES: [&str; 32] = [

@@ -6,7 +6,7 @@ use core::fmt;
 use super::{RefillTarget, RootSource, Scratch};
 use crate::cp0::{self, Cp0Reg};
 use crate::mmu::layout::{LEAF_INDEX_BITS, PAGE_SHIFT, ROOT_ENTRIES, ROOT_SHIFT};
-use crate::uasm::{AsmError, Assembler, Reg};
+use crate::uasm::{AsmError, Assembler, Gpr};
 use crate::word::WordSize;
 
 /// The refill vector's room: 0x80 bytes, up to the XTLB refill vector.
@@ -103,14 +103,14 @@ fn check_kscratch_use(target: &RefillTarget) -> Result<(), RefillError> {
 }
 
 /// Register-width CP0 moves: KScratch, ErrorEPC and EntryLo are 64-bit on MIPS64.
-fn move_to_cp0(a: &mut Assembler, gpr: Reg, reg: Cp0Reg) {
+fn move_to_cp0(a: &mut Assembler, gpr: Gpr, reg: Cp0Reg) {
     match (a.isa().word_size(), reg == cp0::DDATA_LO) {
         (WordSize::W64, false) => a.dmtc0(gpr, reg),
         _ => a.mtc0(gpr, reg),
     }
 }
 
-fn move_from_cp0(a: &mut Assembler, gpr: Reg, reg: Cp0Reg) {
+fn move_from_cp0(a: &mut Assembler, gpr: Gpr, reg: Cp0Reg) {
     match (a.isa().word_size(), reg == cp0::DDATA_LO) {
         (WordSize::W64, false) => a.dmfc0(gpr, reg),
         _ => a.mfc0(gpr, reg),
@@ -119,26 +119,26 @@ fn move_from_cp0(a: &mut Assembler, gpr: Reg, reg: Cp0Reg) {
 
 fn save_guest_k(a: &mut Assembler, scratch: Scratch) {
     let (k0_home, k1_home) = scratch.registers();
-    move_to_cp0(a, Reg::K0, k0_home);
-    move_to_cp0(a, Reg::K1, k1_home);
+    move_to_cp0(a, Gpr::K0, k0_home);
+    move_to_cp0(a, Gpr::K1, k1_home);
 }
 
 fn restore_guest_k_and_return(a: &mut Assembler, scratch: Scratch) {
     let (k0_home, k1_home) = scratch.registers();
-    move_from_cp0(a, Reg::K0, k0_home);
-    move_from_cp0(a, Reg::K1, k1_home);
+    move_from_cp0(a, Gpr::K0, k0_home);
+    move_from_cp0(a, Gpr::K1, k1_home);
     a.eret();
 }
 
 /// k0 = the current guest mode's root table.
 fn load_root(a: &mut Assembler, root: RootSource) -> Result<(), RefillError> {
     match root {
-        RootSource::KScratch(sel) => move_from_cp0(a, Reg::K0, Cp0Reg { reg: 31, sel }),
+        RootSource::KScratch(sel) => move_from_cp0(a, Gpr::K0, Cp0Reg { reg: 31, sel }),
         RootSource::Absolute(address) => {
             let (high, low) = split_address(address, a.isa().word_size())
                 .ok_or(RefillError::RootAddressUnreachable(address))?;
-            a.lui(Reg::K0, high);
-            a.load_word(Reg::K0, low, Reg::K0);
+            a.lui(Gpr::K0, high);
+            a.load_word(Gpr::K0, low, Gpr::K0);
         }
     }
     Ok(())
@@ -177,18 +177,18 @@ const PAIR_INDEX_BITS: u8 = (LEAF_INDEX_BITS - 1) as u8;
 /// bytes: R6 extracts and scales-adds (ext + lsa); earlier ISAs shift the
 /// field straight to its byte offset and mask it (srl + andi + addu).
 fn add_scaled_field(a: &mut Assembler, shift: u8, bits: u8, scale: u8) {
-    a.mfc0(Reg::K1, cp0::BAD_VADDR);
+    a.mfc0(Gpr::K1, cp0::BAD_VADDR);
     if a.isa().is_r6() {
-        a.ext(Reg::K1, Reg::K1, shift, bits);
+        a.ext(Gpr::K1, Gpr::K1, shift, bits);
         match a.isa().word_size() {
-            WordSize::W32 => a.lsa(Reg::K0, Reg::K1, Reg::K0, scale),
-            WordSize::W64 => a.dlsa(Reg::K0, Reg::K1, Reg::K0, scale),
+            WordSize::W32 => a.lsa(Gpr::K0, Gpr::K1, Gpr::K0, scale),
+            WordSize::W64 => a.dlsa(Gpr::K0, Gpr::K1, Gpr::K0, scale),
         }
     } else {
         let mask = ((1u32 << bits) - 1) << scale;
-        a.srl(Reg::K1, Reg::K1, shift - scale);
-        a.andi(Reg::K1, Reg::K1, mask as u16);
-        a.add_word(Reg::K0, Reg::K0, Reg::K1);
+        a.srl(Gpr::K1, Gpr::K1, shift - scale);
+        a.andi(Gpr::K1, Gpr::K1, mask as u16);
+        a.add_word(Gpr::K0, Gpr::K0, Gpr::K1);
     }
 }
 
@@ -200,7 +200,7 @@ const _: () = assert!(((1u32 << PAIR_INDEX_BITS) - 1) << 4 <= 0xffff);
 fn load_leaf(a: &mut Assembler) {
     let scale = pointer_shift(a);
     add_scaled_field(a, ROOT_SHIFT as u8, ROOT_INDEX_BITS, scale);
-    a.load_word(Reg::K0, 0, Reg::K0);
+    a.load_word(Gpr::K0, 0, Gpr::K0);
 }
 
 /// k0 = &leaf[2 * pair], the even PTE; the odd one follows it.
@@ -211,10 +211,10 @@ fn point_at_pte_pair(a: &mut Assembler) {
 
 fn write_tlb_pair(a: &mut Assembler, needs_ehb: bool) {
     let pte_bytes = 1i16 << pointer_shift(a);
-    a.load_word(Reg::K1, 0, Reg::K0);
-    a.load_word(Reg::K0, pte_bytes, Reg::K0);
-    move_to_cp0(a, Reg::K1, cp0::ENTRY_LO0);
-    move_to_cp0(a, Reg::K0, cp0::ENTRY_LO1);
+    a.load_word(Gpr::K1, 0, Gpr::K0);
+    a.load_word(Gpr::K0, pte_bytes, Gpr::K0);
+    move_to_cp0(a, Gpr::K1, cp0::ENTRY_LO0);
+    move_to_cp0(a, Gpr::K0, cp0::ENTRY_LO1);
     if needs_ehb {
         a.ehb();
     }

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::encode::{cop0, i_type, j_type, op, r_type, regimm, special, special3};
-use super::{AsmError, Isa, Reg};
+use super::{AsmError, Gpr, Isa};
 use crate::cp0::Cp0Reg;
 use crate::word::WordSize;
 
@@ -98,43 +98,43 @@ impl Assembler {
 
     // ---- loads and stores: `op rt, offset(base)` ----
 
-    pub fn lb(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lb(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::LB, rt, offset, base)
     }
-    pub fn lbu(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lbu(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::LBU, rt, offset, base)
     }
-    pub fn lh(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lh(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::LH, rt, offset, base)
     }
-    pub fn lhu(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lhu(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::LHU, rt, offset, base)
     }
-    pub fn lw(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lw(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::LW, rt, offset, base)
     }
-    pub fn sb(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn sb(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::SB, rt, offset, base)
     }
-    pub fn sh(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn sh(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::SH, rt, offset, base)
     }
-    pub fn sw(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn sw(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem(op::SW, rt, offset, base)
     }
     /// Load word zero-extended (MIPS64).
-    pub fn lwu(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn lwu(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem64("lwu", op::LWU, rt, offset, base)
     }
-    pub fn ld(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn ld(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem64("ld", op::LD, rt, offset, base)
     }
-    pub fn sd(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn sd(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         self.mem64("sd", op::SD, rt, offset, base)
     }
 
     /// Load a pointer-sized word: `lw` on MIPS32, `ld` on MIPS64.
-    pub fn load_word(&mut self, rt: Reg, offset: i16, base: Reg) {
+    pub fn load_word(&mut self, rt: Gpr, offset: i16, base: Gpr) {
         match self.isa.word_size() {
             WordSize::W32 => self.lw(rt, offset, base),
             WordSize::W64 => self.ld(rt, offset, base),
@@ -144,68 +144,68 @@ impl Assembler {
     // ---- immediate arithmetic and logic ----
 
     /// `rt = rs + sign_extend(imm)`, without overflow trap.
-    pub fn addiu(&mut self, rt: Reg, rs: Reg, imm: i16) {
-        self.emit(i_type(op::ADDIU, rs.number(), rt.number(), imm as u16))
+    pub fn addiu(&mut self, rt: Gpr, rs: Gpr, imm: i16) {
+        self.emit(i_type(op::ADDIU, rs.field(), rt.field(), imm as u16))
     }
-    pub fn daddiu(&mut self, rt: Reg, rs: Reg, imm: i16) {
-        self.emit64("daddiu", i_type(op::DADDIU, rs.number(), rt.number(), imm as u16))
+    pub fn daddiu(&mut self, rt: Gpr, rs: Gpr, imm: i16) {
+        self.emit64("daddiu", i_type(op::DADDIU, rs.field(), rt.field(), imm as u16))
     }
-    pub fn slti(&mut self, rt: Reg, rs: Reg, imm: i16) {
-        self.emit(i_type(op::SLTI, rs.number(), rt.number(), imm as u16))
+    pub fn slti(&mut self, rt: Gpr, rs: Gpr, imm: i16) {
+        self.emit(i_type(op::SLTI, rs.field(), rt.field(), imm as u16))
     }
-    pub fn sltiu(&mut self, rt: Reg, rs: Reg, imm: i16) {
-        self.emit(i_type(op::SLTIU, rs.number(), rt.number(), imm as u16))
+    pub fn sltiu(&mut self, rt: Gpr, rs: Gpr, imm: i16) {
+        self.emit(i_type(op::SLTIU, rs.field(), rt.field(), imm as u16))
     }
     /// `rt = rs & zero_extend(imm)`.
-    pub fn andi(&mut self, rt: Reg, rs: Reg, imm: u16) {
-        self.emit(i_type(op::ANDI, rs.number(), rt.number(), imm))
+    pub fn andi(&mut self, rt: Gpr, rs: Gpr, imm: u16) {
+        self.emit(i_type(op::ANDI, rs.field(), rt.field(), imm))
     }
-    pub fn ori(&mut self, rt: Reg, rs: Reg, imm: u16) {
-        self.emit(i_type(op::ORI, rs.number(), rt.number(), imm))
+    pub fn ori(&mut self, rt: Gpr, rs: Gpr, imm: u16) {
+        self.emit(i_type(op::ORI, rs.field(), rt.field(), imm))
     }
-    pub fn xori(&mut self, rt: Reg, rs: Reg, imm: u16) {
-        self.emit(i_type(op::XORI, rs.number(), rt.number(), imm))
+    pub fn xori(&mut self, rt: Gpr, rs: Gpr, imm: u16) {
+        self.emit(i_type(op::XORI, rs.field(), rt.field(), imm))
     }
     /// `rt = sign_extend(imm << 16)`.
-    pub fn lui(&mut self, rt: Reg, imm: u16) {
-        self.emit(i_type(op::LUI, 0, rt.number(), imm))
+    pub fn lui(&mut self, rt: Gpr, imm: u16) {
+        self.emit(i_type(op::LUI, 0, rt.field(), imm))
     }
 
     // ---- three-register arithmetic and logic: `op rd, rs, rt` ----
 
-    pub fn addu(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn addu(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::ADDU))
     }
-    pub fn subu(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn subu(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::SUBU))
     }
-    pub fn daddu(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn daddu(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit64("daddu", special(rs, rt, rd, 0, special::DADDU))
     }
-    pub fn dsubu(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn dsubu(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit64("dsubu", special(rs, rt, rd, 0, special::DSUBU))
     }
-    pub fn and(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn and(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::AND))
     }
-    pub fn or(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn or(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::OR))
     }
-    pub fn xor(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn xor(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::XOR))
     }
-    pub fn nor(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn nor(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::NOR))
     }
-    pub fn slt(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn slt(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::SLT))
     }
-    pub fn sltu(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn sltu(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         self.emit(special(rs, rt, rd, 0, special::SLTU))
     }
 
     /// Add a pointer-sized value: `addu` on MIPS32, `daddu` on MIPS64.
-    pub fn add_word(&mut self, rd: Reg, rs: Reg, rt: Reg) {
+    pub fn add_word(&mut self, rd: Gpr, rs: Gpr, rt: Gpr) {
         match self.isa.word_size() {
             WordSize::W32 => self.addu(rd, rs, rt),
             WordSize::W64 => self.daddu(rd, rs, rt),
@@ -213,82 +213,82 @@ impl Assembler {
     }
 
     /// `rd = (rs << sa) + rt`, 32-bit (R6 only), `sa` in 1..=4.
-    pub fn lsa(&mut self, rd: Reg, rs: Reg, rt: Reg, sa: u8) {
+    pub fn lsa(&mut self, rd: Gpr, rs: Gpr, rt: Gpr, sa: u8) {
         self.scaled_add("lsa", special::LSA, rd, rs, rt, sa, self.isa.is_r6())
     }
     /// `rd = (rs << sa) + rt`, 64-bit (MIPS64 R6 only), `sa` in 1..=4.
-    pub fn dlsa(&mut self, rd: Reg, rs: Reg, rt: Reg, sa: u8) {
+    pub fn dlsa(&mut self, rd: Gpr, rs: Gpr, rt: Gpr, sa: u8) {
         self.scaled_add("dlsa", special::DLSA, rd, rs, rt, sa, self.isa.is_r6() && self.isa.is_64bit())
     }
 
     // ---- shifts by a constant: `op rd, rt, sa`, sa in 0..=31 ----
 
-    pub fn sll(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn sll(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("sll", 0, special::SLL, rd, rt, sa, false)
     }
-    pub fn srl(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn srl(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("srl", 0, special::SRL, rd, rt, sa, false)
     }
-    pub fn sra(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn sra(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("sra", 0, special::SRA, rd, rt, sa, false)
     }
     /// Rotate right (release 2 and later; SRL with rs = 1).
-    pub fn rotr(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn rotr(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("rotr", 1, special::SRL, rd, rt, sa, false)
     }
-    pub fn dsll(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsll(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsll", 0, special::DSLL, rd, rt, sa, true)
     }
-    pub fn dsrl(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsrl(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsrl", 0, special::DSRL, rd, rt, sa, true)
     }
-    pub fn dsra(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsra(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsra", 0, special::DSRA, rd, rt, sa, true)
     }
     /// Shift left by `32 + sa`.
-    pub fn dsll32(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsll32(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsll32", 0, special::DSLL32, rd, rt, sa, true)
     }
     /// Shift right logical by `32 + sa`.
-    pub fn dsrl32(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsrl32(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsrl32", 0, special::DSRL32, rd, rt, sa, true)
     }
     /// Shift right arithmetic by `32 + sa`.
-    pub fn dsra32(&mut self, rd: Reg, rt: Reg, sa: u8) {
+    pub fn dsra32(&mut self, rd: Gpr, rt: Gpr, sa: u8) {
         self.shift("dsra32", 0, special::DSRA32, rd, rt, sa, true)
     }
 
     // ---- bit fields ----
 
     /// `rt = (rs >> pos) & mask(size)`, with pos + size <= 32.
-    pub fn ext(&mut self, rt: Reg, rs: Reg, pos: u8, size: u8) {
+    pub fn ext(&mut self, rt: Gpr, rs: Gpr, pos: u8, size: u8) {
         self.bitfield("ext", special3::EXT, rt, rs, pos, size, 32, false, false)
     }
     /// Inserts the low `size` bits of rs into rt at `pos`, with pos + size <= 32.
-    pub fn ins(&mut self, rt: Reg, rs: Reg, pos: u8, size: u8) {
+    pub fn ins(&mut self, rt: Gpr, rs: Gpr, pos: u8, size: u8) {
         self.bitfield("ins", special3::INS, rt, rs, pos, size, 32, true, false)
     }
     /// 64-bit extract with pos < 32 and size <= 32 (the manual's DEXT form).
-    pub fn dext(&mut self, rt: Reg, rs: Reg, pos: u8, size: u8) {
+    pub fn dext(&mut self, rt: Gpr, rs: Gpr, pos: u8, size: u8) {
         self.bitfield("dext", special3::DEXT, rt, rs, pos, size, 63, false, true)
     }
     /// 64-bit insert with pos + size <= 32 (the manual's DINS form).
-    pub fn dins(&mut self, rt: Reg, rs: Reg, pos: u8, size: u8) {
+    pub fn dins(&mut self, rt: Gpr, rs: Gpr, pos: u8, size: u8) {
         self.bitfield("dins", special3::DINS, rt, rs, pos, size, 32, true, true)
     }
 
     // ---- coprocessor 0 ----
 
-    pub fn mfc0(&mut self, rt: Reg, reg: Cp0Reg) {
+    pub fn mfc0(&mut self, rt: Gpr, reg: Cp0Reg) {
         self.cop0_move("mfc0", cop0::MF, rt, reg, false)
     }
-    pub fn mtc0(&mut self, rt: Reg, reg: Cp0Reg) {
+    pub fn mtc0(&mut self, rt: Gpr, reg: Cp0Reg) {
         self.cop0_move("mtc0", cop0::MT, rt, reg, false)
     }
-    pub fn dmfc0(&mut self, rt: Reg, reg: Cp0Reg) {
+    pub fn dmfc0(&mut self, rt: Gpr, reg: Cp0Reg) {
         self.cop0_move("dmfc0", cop0::DMF, rt, reg, true)
     }
-    pub fn dmtc0(&mut self, rt: Reg, reg: Cp0Reg) {
+    pub fn dmtc0(&mut self, rt: Gpr, reg: Cp0Reg) {
         self.cop0_move("dmtc0", cop0::DMT, rt, reg, true)
     }
     pub fn tlbp(&mut self) {
@@ -315,10 +315,10 @@ impl Assembler {
     }
     /// Execution hazard barrier (`sll $0, $0, 3`).
     pub fn ehb(&mut self) {
-        self.emit(special(Reg::Zero, Reg::Zero, Reg::Zero, 3, special::SLL))
+        self.emit(special(Gpr::Zero, Gpr::Zero, Gpr::Zero, 3, special::SLL))
     }
     pub fn sync(&mut self) {
-        self.emit(special(Reg::Zero, Reg::Zero, Reg::Zero, 0, special::SYNC))
+        self.emit(special(Gpr::Zero, Gpr::Zero, Gpr::Zero, 0, special::SYNC))
     }
 
     // ---- traps into the kernel (the code field is bits 25:6) ----
@@ -335,34 +335,34 @@ impl Assembler {
         self.emit_result(word)
     }
     /// `cache op, offset(base)`; R6 encodes only a 9-bit offset (-256..=255).
-    pub fn cache(&mut self, cache_op: u8, offset: i16, base: Reg) {
+    pub fn cache(&mut self, cache_op: u8, offset: i16, base: Gpr) {
         let word = self.in_range("cache", "op", cache_op as i64, 0, 31).and_then(|_| {
             if self.isa.is_r6() {
                 self.in_range("cache", "offset", offset as i64, -256, 255)?;
                 let offset9 = (offset as u32) & 0x1ff;
-                Ok(r_type(op::SPECIAL3, base.number(), cache_op as u32, 0, 0, special3::CACHE_R6)
+                Ok(r_type(op::SPECIAL3, base.field(), cache_op as u32, 0, 0, special3::CACHE_R6)
                     | (offset9 << 7))
             } else {
-                Ok(i_type(op::CACHE, base.number(), cache_op as u32, offset as u16))
+                Ok(i_type(op::CACHE, base.field(), cache_op as u32, offset as u16))
             }
         });
         self.emit_result(word)
     }
     /// Synchronise caches for the line at `offset(base)` (same encoding in R6).
-    pub fn synci(&mut self, offset: i16, base: Reg) {
-        self.emit(i_type(op::REGIMM, base.number(), regimm::SYNCI, offset as u16))
+    pub fn synci(&mut self, offset: i16, base: Gpr) {
+        self.emit(i_type(op::REGIMM, base.field(), regimm::SYNCI, offset as u16))
     }
 
     // ---- jumps ----
 
     /// Jump to the address in `rs` (R6: `jalr $zero, rs`, its only form).
-    pub fn jr(&mut self, rs: Reg) {
+    pub fn jr(&mut self, rs: Gpr) {
         let funct = if self.isa.is_r6() { special::JALR } else { special::JR };
-        self.emit(special(rs, Reg::Zero, Reg::Zero, 0, funct))
+        self.emit(special(rs, Gpr::Zero, Gpr::Zero, 0, funct))
     }
     /// Jump to the address in `rs`, linking into `rd`.
-    pub fn jalr(&mut self, rd: Reg, rs: Reg) {
-        self.emit(special(rs, Reg::Zero, rd, 0, special::JALR))
+    pub fn jalr(&mut self, rd: Gpr, rs: Gpr) {
+        self.emit(special(rs, Gpr::Zero, rd, 0, special::JALR))
     }
     /// Jump to an absolute address in the delay slot's 256 MiB region.
     pub fn j(&mut self, target: u64) {
@@ -375,35 +375,35 @@ impl Assembler {
 
     // ---- branches: PC-relative, 16-bit word offset from the delay slot ----
 
-    pub fn beq(&mut self, rs: Reg, rt: Reg, target: Label) {
-        self.branch(i_type(op::BEQ, rs.number(), rt.number(), 0), target)
+    pub fn beq(&mut self, rs: Gpr, rt: Gpr, target: Label) {
+        self.branch(i_type(op::BEQ, rs.field(), rt.field(), 0), target)
     }
-    pub fn bne(&mut self, rs: Reg, rt: Reg, target: Label) {
-        self.branch(i_type(op::BNE, rs.number(), rt.number(), 0), target)
+    pub fn bne(&mut self, rs: Gpr, rt: Gpr, target: Label) {
+        self.branch(i_type(op::BNE, rs.field(), rt.field(), 0), target)
     }
-    pub fn beqz(&mut self, rs: Reg, target: Label) {
-        self.beq(rs, Reg::Zero, target)
+    pub fn beqz(&mut self, rs: Gpr, target: Label) {
+        self.beq(rs, Gpr::Zero, target)
     }
-    pub fn bnez(&mut self, rs: Reg, target: Label) {
-        self.bne(rs, Reg::Zero, target)
+    pub fn bnez(&mut self, rs: Gpr, target: Label) {
+        self.bne(rs, Gpr::Zero, target)
     }
     /// Unconditional branch: `beq $zero, $zero`.
     pub fn b(&mut self, target: Label) {
-        self.beq(Reg::Zero, Reg::Zero, target)
+        self.beq(Gpr::Zero, Gpr::Zero, target)
     }
     /// Branch if rs <= 0 (rt = 0 keeps the delay-slot form in R6).
-    pub fn blez(&mut self, rs: Reg, target: Label) {
-        self.branch(i_type(op::BLEZ, rs.number(), 0, 0), target)
+    pub fn blez(&mut self, rs: Gpr, target: Label) {
+        self.branch(i_type(op::BLEZ, rs.field(), 0, 0), target)
     }
     /// Branch if rs > 0 (rt = 0 keeps the delay-slot form in R6).
-    pub fn bgtz(&mut self, rs: Reg, target: Label) {
-        self.branch(i_type(op::BGTZ, rs.number(), 0, 0), target)
+    pub fn bgtz(&mut self, rs: Gpr, target: Label) {
+        self.branch(i_type(op::BGTZ, rs.field(), 0, 0), target)
     }
-    pub fn bltz(&mut self, rs: Reg, target: Label) {
-        self.branch(i_type(op::REGIMM, rs.number(), regimm::BLTZ, 0), target)
+    pub fn bltz(&mut self, rs: Gpr, target: Label) {
+        self.branch(i_type(op::REGIMM, rs.field(), regimm::BLTZ, 0), target)
     }
-    pub fn bgez(&mut self, rs: Reg, target: Label) {
-        self.branch(i_type(op::REGIMM, rs.number(), regimm::BGEZ, 0), target)
+    pub fn bgez(&mut self, rs: Gpr, target: Label) {
+        self.branch(i_type(op::REGIMM, rs.field(), regimm::BGEZ, 0), target)
     }
 
     // ---- plumbing ----
@@ -456,19 +456,19 @@ impl Assembler {
         }
     }
 
-    fn mem(&mut self, opcode: u32, rt: Reg, offset: i16, base: Reg) {
-        self.emit(i_type(opcode, base.number(), rt.number(), offset as u16))
+    fn mem(&mut self, opcode: u32, rt: Gpr, offset: i16, base: Gpr) {
+        self.emit(i_type(opcode, base.field(), rt.field(), offset as u16))
     }
 
-    fn mem64(&mut self, mnemonic: &'static str, opcode: u32, rt: Reg, offset: i16, base: Reg) {
-        self.emit64(mnemonic, i_type(opcode, base.number(), rt.number(), offset as u16))
+    fn mem64(&mut self, mnemonic: &'static str, opcode: u32, rt: Gpr, offset: i16, base: Gpr) {
+        self.emit64(mnemonic, i_type(opcode, base.field(), rt.field(), offset as u16))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn shift(&mut self, mnemonic: &'static str, rs: u32, funct: u32, rd: Reg, rt: Reg, sa: u8, is64: bool) {
+    fn shift(&mut self, mnemonic: &'static str, rs: u32, funct: u32, rd: Gpr, rt: Gpr, sa: u8, is64: bool) {
         let word = self.require(mnemonic, !is64 || self.isa.is_64bit()).and_then(|_| {
             let sa = self.in_range(mnemonic, "shift", sa as i64, 0, 31)?;
-            Ok(r_type(op::SPECIAL, rs, rt.number(), rd.number(), sa, funct))
+            Ok(r_type(op::SPECIAL, rs, rt.field(), rd.field(), sa, funct))
         });
         self.emit_result(word)
     }
@@ -478,9 +478,9 @@ impl Assembler {
         &mut self,
         mnemonic: &'static str,
         funct: u32,
-        rd: Reg,
-        rs: Reg,
-        rt: Reg,
+        rd: Gpr,
+        rs: Gpr,
+        rt: Gpr,
         sa: u8,
         present: bool,
     ) {
@@ -498,8 +498,8 @@ impl Assembler {
         &mut self,
         mnemonic: &'static str,
         funct: u32,
-        rt: Reg,
-        rs: Reg,
+        rt: Gpr,
+        rs: Gpr,
         pos: u8,
         size: u8,
         max_end: i64,
@@ -511,16 +511,16 @@ impl Assembler {
             let size = self.in_range(mnemonic, "size", size as i64, 1, 32)?;
             self.in_range(mnemonic, "pos+size", (pos + size) as i64, 1, max_end)?;
             let high = if insert { pos + size - 1 } else { size - 1 };
-            Ok(r_type(op::SPECIAL3, rs.number(), rt.number(), high, pos, funct))
+            Ok(r_type(op::SPECIAL3, rs.field(), rt.field(), high, pos, funct))
         });
         self.emit_result(word)
     }
 
-    fn cop0_move(&mut self, mnemonic: &'static str, direction: u32, rt: Reg, reg: Cp0Reg, is64: bool) {
+    fn cop0_move(&mut self, mnemonic: &'static str, direction: u32, rt: Gpr, reg: Cp0Reg, is64: bool) {
         let word = self.require(mnemonic, !is64 || self.isa.is_64bit()).and_then(|_| {
             let rd = self.in_range(mnemonic, "cp0 register", reg.reg as i64, 0, 31)?;
             let sel = self.in_range(mnemonic, "select", reg.sel as i64, 0, 7)?;
-            Ok(r_type(op::COP0, direction, rt.number(), rd, 0, sel))
+            Ok(r_type(op::COP0, direction, rt.field(), rd, 0, sel))
         });
         self.emit_result(word)
     }

@@ -1,7 +1,7 @@
 //! Bit-level instruction formats (MIPS32/MIPS64 Volume II, "Instruction
 //! Formats"). Operands arrive already range-checked; these only pack fields.
 
-use super::Reg;
+use super::Gpr;
 
 /// Major opcodes (bits 31:26).
 pub(super) mod op {
@@ -108,8 +108,8 @@ pub(super) const fn r_type(op: u32, rs: u32, rt: u32, rd: u32, sa: u32, funct: u
 }
 
 /// SPECIAL register format with GPR operands.
-pub(super) const fn special(rs: Reg, rt: Reg, rd: Reg, sa: u32, funct: u32) -> u32 {
-    r_type(op::SPECIAL, rs.number(), rt.number(), rd.number(), sa, funct)
+pub(super) const fn special(rs: Gpr, rt: Gpr, rd: Gpr, sa: u32, funct: u32) -> u32 {
+    r_type(op::SPECIAL, rs.field(), rt.field(), rd.field(), sa, funct)
 }
 
 /// Immediate format: `op rs rt imm16`.

@@ -4,7 +4,7 @@
 //! ```text
 //! let mut a = Assembler::new(Isa::Mips32r2);
 //! let done = a.new_label();
-//! a.beqz(Reg::K0, done);
+//! a.beqz(Gpr::K0, done);
 //! a.nop();                 // delay slot: always the caller's to fill
 //! a.tlbwr();
 //! a.bind(done);
@@ -20,7 +20,6 @@ mod encode;
 mod error;
 mod isa;
 mod output;
-mod reg;
 
 #[cfg(test)]
 pub(crate) mod binutils;
@@ -29,8 +28,9 @@ mod oracle_tests;
 #[cfg(test)]
 mod tests;
 
+/// Registers are the decoder's type: one enum of the 32 GPRs for the whole crate.
+pub use crate::isa::Gpr;
 pub use assembler::{Assembler, Label};
 pub use error::AsmError;
 pub use isa::Isa;
 pub use output::{words_to_bytes, write_words, BufferTooSmall, Endian};
-pub use reg::Reg;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::binutils;
-use super::{AsmError, Assembler, Isa, Label, Reg};
+use super::{AsmError, Assembler, Gpr, Isa, Label};
 use crate::cp0::Cp0Reg;
 
 const ISAS: [Isa; 3] = [Isa::Mips32r2, Isa::Mips64r2, Isa::Mips64r6];
@@ -18,8 +18,8 @@ fn origin(isa: Isa) -> u64 {
     }
 }
 
-fn r(n: u32) -> Reg {
-    Reg::from_number(n % 32).unwrap()
+fn r(n: u32) -> Gpr {
+    Gpr::from_field(n)
 }
 
 /// Assembly text and emitter calls kept in lockstep, one instruction each.
@@ -79,12 +79,12 @@ const SIGNED_IMMS: [i16; 5] = [i16::MIN, -1, 0, 1, i16::MAX];
 const UNSIGNED_IMMS: [u16; 4] = [0, 1, 0x8000, 0xffff];
 const SHIFTS: [u8; 4] = [0, 1, 17, 31];
 
-type MemOp = fn(&mut Assembler, Reg, i16, Reg);
-type ImmOp<T> = fn(&mut Assembler, Reg, Reg, T);
-type RegOp = fn(&mut Assembler, Reg, Reg, Reg);
-type ShiftOp = fn(&mut Assembler, Reg, Reg, u8);
-type FieldOp = fn(&mut Assembler, Reg, Reg, u8, u8);
-type Cp0Op = fn(&mut Assembler, Reg, Cp0Reg);
+type MemOp = fn(&mut Assembler, Gpr, i16, Gpr);
+type ImmOp<T> = fn(&mut Assembler, Gpr, Gpr, T);
+type RegOp = fn(&mut Assembler, Gpr, Gpr, Gpr);
+type ShiftOp = fn(&mut Assembler, Gpr, Gpr, u8);
+type FieldOp = fn(&mut Assembler, Gpr, Gpr, u8, u8);
+type Cp0Op = fn(&mut Assembler, Gpr, Cp0Reg);
 
 fn loads_and_stores(p: &mut Program) {
     let mut ops: Vec<(&str, MemOp)> = vec![
@@ -337,7 +337,7 @@ fn branches_at_the_edges_of_their_range_match_gnu_as() {
         for _ in 0..32767 {
             p.insn("nop", Assembler::nop);
         }
-        p.insn("bnez $4, backward", |a| a.bnez(Reg::A0, backward));
+        p.insn("bnez $4, backward", |a| a.bnez(Gpr::A0, backward));
         p.insn("nop", Assembler::nop);
         p.check();
     }
@@ -348,26 +348,26 @@ fn branches_at_the_edges_of_their_range_match_gnu_as() {
 fn instructions_missing_from_an_isa_are_refused_like_gnu_as() {
     type Emit = fn(&mut Assembler);
     let only_64: [(&str, Emit); 16] = [
-        ("ld $8, 0($9)", |a| a.ld(Reg::T0, 0, Reg::T1)),
-        ("sd $8, 0($9)", |a| a.sd(Reg::T0, 0, Reg::T1)),
-        ("lwu $8, 0($9)", |a| a.lwu(Reg::T0, 0, Reg::T1)),
-        ("daddiu $8, $9, 1", |a| a.daddiu(Reg::T0, Reg::T1, 1)),
-        ("daddu $8, $9, $10", |a| a.daddu(Reg::T0, Reg::T1, Reg::T2)),
-        ("dsubu $8, $9, $10", |a| a.dsubu(Reg::T0, Reg::T1, Reg::T2)),
-        ("dsll $8, $9, 1", |a| a.dsll(Reg::T0, Reg::T1, 1)),
-        ("dsrl $8, $9, 1", |a| a.dsrl(Reg::T0, Reg::T1, 1)),
-        ("dsra $8, $9, 1", |a| a.dsra(Reg::T0, Reg::T1, 1)),
-        ("dsll32 $8, $9, 1", |a| a.dsll32(Reg::T0, Reg::T1, 1)),
-        ("dsrl32 $8, $9, 1", |a| a.dsrl32(Reg::T0, Reg::T1, 1)),
-        ("dsra32 $8, $9, 1", |a| a.dsra32(Reg::T0, Reg::T1, 1)),
-        ("dext $8, $9, 1, 2", |a| a.dext(Reg::T0, Reg::T1, 1, 2)),
-        ("dins $8, $9, 1, 2", |a| a.dins(Reg::T0, Reg::T1, 1, 2)),
-        ("dmfc0 $8, $12, 0", |a| a.dmfc0(Reg::T0, crate::cp0::STATUS)),
-        ("dmtc0 $8, $12, 0", |a| a.dmtc0(Reg::T0, crate::cp0::STATUS)),
+        ("ld $8, 0($9)", |a| a.ld(Gpr::T0, 0, Gpr::T1)),
+        ("sd $8, 0($9)", |a| a.sd(Gpr::T0, 0, Gpr::T1)),
+        ("lwu $8, 0($9)", |a| a.lwu(Gpr::T0, 0, Gpr::T1)),
+        ("daddiu $8, $9, 1", |a| a.daddiu(Gpr::T0, Gpr::T1, 1)),
+        ("daddu $8, $9, $10", |a| a.daddu(Gpr::T0, Gpr::T1, Gpr::T2)),
+        ("dsubu $8, $9, $10", |a| a.dsubu(Gpr::T0, Gpr::T1, Gpr::T2)),
+        ("dsll $8, $9, 1", |a| a.dsll(Gpr::T0, Gpr::T1, 1)),
+        ("dsrl $8, $9, 1", |a| a.dsrl(Gpr::T0, Gpr::T1, 1)),
+        ("dsra $8, $9, 1", |a| a.dsra(Gpr::T0, Gpr::T1, 1)),
+        ("dsll32 $8, $9, 1", |a| a.dsll32(Gpr::T0, Gpr::T1, 1)),
+        ("dsrl32 $8, $9, 1", |a| a.dsrl32(Gpr::T0, Gpr::T1, 1)),
+        ("dsra32 $8, $9, 1", |a| a.dsra32(Gpr::T0, Gpr::T1, 1)),
+        ("dext $8, $9, 1, 2", |a| a.dext(Gpr::T0, Gpr::T1, 1, 2)),
+        ("dins $8, $9, 1, 2", |a| a.dins(Gpr::T0, Gpr::T1, 1, 2)),
+        ("dmfc0 $8, $12, 0", |a| a.dmfc0(Gpr::T0, crate::cp0::STATUS)),
+        ("dmtc0 $8, $12, 0", |a| a.dmtc0(Gpr::T0, crate::cp0::STATUS)),
     ];
     let only_r6: [(&str, Emit); 2] = [
-        ("lsa $8, $9, $10, 2", |a| a.lsa(Reg::T0, Reg::T1, Reg::T2, 2)),
-        ("dlsa $8, $9, $10, 2", |a| a.dlsa(Reg::T0, Reg::T1, Reg::T2, 2)),
+        ("lsa $8, $9, $10, 2", |a| a.lsa(Gpr::T0, Gpr::T1, Gpr::T2, 2)),
+        ("dlsa $8, $9, $10, 2", |a| a.dlsa(Gpr::T0, Gpr::T1, Gpr::T2, 2)),
     ];
     let cases = only_64
         .iter()

@@ -25,16 +25,16 @@ fn fixed_encodings_match_the_manual() {
 #[test]
 fn jr_is_jalr_zero_on_r6() {
     // R6 removed JR (funct 8); `jr rs` is JALR with rd = 0 (funct 9).
-    assert_eq!(assemble(Isa::Mips64r2, |a| a.jr(Reg::Ra)), Ok(vec![0x03e0_0008]));
-    assert_eq!(assemble(Isa::Mips64r6, |a| a.jr(Reg::Ra)), Ok(vec![0x03e0_0009]));
+    assert_eq!(assemble(Isa::Mips64r2, |a| a.jr(Gpr::Ra)), Ok(vec![0x03e0_0008]));
+    assert_eq!(assemble(Isa::Mips64r6, |a| a.jr(Gpr::Ra)), Ok(vec![0x03e0_0009]));
 }
 
 #[test]
 fn the_first_error_is_the_one_reported() {
     let result = assemble(Isa::Mips32r2, |a| {
         a.nop();
-        a.ld(Reg::T0, 0, Reg::T1);
-        a.sll(Reg::T0, Reg::T1, 32);
+        a.ld(Gpr::T0, 0, Gpr::T1);
+        a.sll(Gpr::T0, Gpr::T1, 32);
     });
     assert_eq!(result, Err(AsmError::NotInIsa { mnemonic: "ld", isa: Isa::Mips32r2 }));
 }
@@ -45,53 +45,53 @@ fn operands_beyond_their_fields_are_refused() {
         Err(AsmError::ImmediateOutOfRange { mnemonic, operand, value, min, max })
     };
     assert_eq!(
-        assemble(Isa::Mips32r2, |a| a.sll(Reg::T0, Reg::T1, 32)),
+        assemble(Isa::Mips32r2, |a| a.sll(Gpr::T0, Gpr::T1, 32)),
         out_of_range("sll", "shift", 32, 0, 31)
     );
     assert_eq!(
-        assemble(Isa::Mips64r2, |a| a.dsll32(Reg::T0, Reg::T1, 32)),
+        assemble(Isa::Mips64r2, |a| a.dsll32(Gpr::T0, Gpr::T1, 32)),
         out_of_range("dsll32", "shift", 32, 0, 31)
     );
     // EXT/INS: pos + size must not pass bit 32.
     assert_eq!(
-        assemble(Isa::Mips32r2, |a| a.ext(Reg::T0, Reg::T1, 30, 3)),
+        assemble(Isa::Mips32r2, |a| a.ext(Gpr::T0, Gpr::T1, 30, 3)),
         out_of_range("ext", "pos+size", 33, 1, 32)
     );
     assert_eq!(
-        assemble(Isa::Mips32r2, |a| a.ins(Reg::T0, Reg::T1, 0, 0)),
+        assemble(Isa::Mips32r2, |a| a.ins(Gpr::T0, Gpr::T1, 0, 0)),
         out_of_range("ins", "size", 0, 1, 32)
     );
     // DEXT allows pos + size up to 63 (wider fields need DEXTM/DEXTU).
-    assert!(assemble(Isa::Mips64r2, |a| a.dext(Reg::T0, Reg::T1, 31, 32)).is_ok());
+    assert!(assemble(Isa::Mips64r2, |a| a.dext(Gpr::T0, Gpr::T1, 31, 32)).is_ok());
     assert_eq!(
-        assemble(Isa::Mips64r2, |a| a.dext(Reg::T0, Reg::T1, 0, 33)),
+        assemble(Isa::Mips64r2, |a| a.dext(Gpr::T0, Gpr::T1, 0, 33)),
         out_of_range("dext", "size", 33, 1, 32)
     );
     // LSA's 2-bit field holds shift - 1.
     assert_eq!(
-        assemble(Isa::Mips64r6, |a| a.lsa(Reg::T0, Reg::T1, Reg::T2, 5)),
+        assemble(Isa::Mips64r6, |a| a.lsa(Gpr::T0, Gpr::T1, Gpr::T2, 5)),
         out_of_range("lsa", "shift", 5, 1, 4)
     );
     // R6 CACHE has a 9-bit offset; pre-R6 CACHE has 16 bits.
     assert_eq!(
-        assemble(Isa::Mips64r6, |a| a.cache(0x15, 256, Reg::A0)),
+        assemble(Isa::Mips64r6, |a| a.cache(0x15, 256, Gpr::A0)),
         out_of_range("cache", "offset", 256, -256, 255)
     );
-    assert!(assemble(Isa::Mips64r2, |a| a.cache(0x15, 256, Reg::A0)).is_ok());
-    assert_eq!(assemble(Isa::Mips32r2, |a| a.cache(32, 0, Reg::A0)), out_of_range("cache", "op", 32, 0, 31));
+    assert!(assemble(Isa::Mips64r2, |a| a.cache(0x15, 256, Gpr::A0)).is_ok());
+    assert_eq!(assemble(Isa::Mips32r2, |a| a.cache(32, 0, Gpr::A0)), out_of_range("cache", "op", 32, 0, 31));
     // A Cp0Reg built by hand, bypassing Cp0Reg::new's check.
     let bogus = cp0::Cp0Reg { reg: 12, sel: 8 };
-    assert_eq!(assemble(Isa::Mips32r2, |a| a.mfc0(Reg::T0, bogus)), out_of_range("mfc0", "select", 8, 0, 7));
+    assert_eq!(assemble(Isa::Mips32r2, |a| a.mfc0(Gpr::T0, bogus)), out_of_range("mfc0", "select", 8, 0, 7));
 }
 
 #[test]
 fn sixty_four_bit_forms_are_refused_on_mips32() {
     assert_eq!(
-        assemble(Isa::Mips32r2, |a| a.dmtc0(Reg::K0, cp0::ENTRY_LO0)),
+        assemble(Isa::Mips32r2, |a| a.dmtc0(Gpr::K0, cp0::ENTRY_LO0)),
         Err(AsmError::NotInIsa { mnemonic: "dmtc0", isa: Isa::Mips32r2 })
     );
     assert_eq!(
-        assemble(Isa::Mips64r2, |a| a.dlsa(Reg::K0, Reg::K1, Reg::K0, 3)),
+        assemble(Isa::Mips64r2, |a| a.dlsa(Gpr::K0, Gpr::K1, Gpr::K0, 3)),
         Err(AsmError::NotInIsa { mnemonic: "dlsa", isa: Isa::Mips64r2 })
     );
 }
@@ -99,11 +99,11 @@ fn sixty_four_bit_forms_are_refused_on_mips32() {
 #[test]
 fn width_generic_helpers_pick_the_isa_word() {
     let (lw, ld) = (0x8f5a_0004, 0xdf5a_0004); // lw/ld $26, 4($26): opcodes 0x23 and 0x37
-    assert_eq!(assemble(Isa::Mips32r2, |a| a.load_word(Reg::K0, 4, Reg::K0)), Ok(vec![lw]));
-    assert_eq!(assemble(Isa::Mips64r6, |a| a.load_word(Reg::K0, 4, Reg::K0)), Ok(vec![ld]));
+    assert_eq!(assemble(Isa::Mips32r2, |a| a.load_word(Gpr::K0, 4, Gpr::K0)), Ok(vec![lw]));
+    assert_eq!(assemble(Isa::Mips64r6, |a| a.load_word(Gpr::K0, 4, Gpr::K0)), Ok(vec![ld]));
     // addu/daddu $26, $26, $27: funct 0x21 and 0x2d.
-    assert_eq!(assemble(Isa::Mips32r2, |a| a.add_word(Reg::K0, Reg::K0, Reg::K1)), Ok(vec![0x035b_d021]));
-    assert_eq!(assemble(Isa::Mips64r2, |a| a.add_word(Reg::K0, Reg::K0, Reg::K1)), Ok(vec![0x035b_d02d]));
+    assert_eq!(assemble(Isa::Mips32r2, |a| a.add_word(Gpr::K0, Gpr::K0, Gpr::K1)), Ok(vec![0x035b_d021]));
+    assert_eq!(assemble(Isa::Mips64r2, |a| a.add_word(Gpr::K0, Gpr::K0, Gpr::K1)), Ok(vec![0x035b_d02d]));
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn labels_must_be_bound_exactly_once() {
         donor.new_label();
         donor.new_label()
     };
-    other.bgez(Reg::T0, foreign);
+    other.bgez(Gpr::T0, foreign);
     assert_eq!(other.finish(), Err(AsmError::UnboundLabel(foreign)));
 }
 
@@ -136,9 +136,9 @@ fn branch_offsets_count_words_from_the_delay_slot() {
         let back = a.new_label();
         let ahead = a.new_label();
         a.bind(back);
-        a.beq(Reg::T0, Reg::T1, ahead); // word 0 -> word 3: offset 2
+        a.beq(Gpr::T0, Gpr::T1, ahead); // word 0 -> word 3: offset 2
         a.nop();
-        a.bne(Reg::T0, Reg::T1, back); // word 2 -> word 0: offset -3
+        a.bne(Gpr::T0, Gpr::T1, back); // word 2 -> word 0: offset -3
         a.bind(ahead);
         a.nop();
     });

@@ -6,7 +6,7 @@ use core::fmt;
 use super::host::GuestMemory;
 use super::state::Vcpu;
 use crate::cp0::fields::Cause;
-use crate::trapframe::GPR_NAMES;
+use crate::trapframe::write_gpr_rows;
 
 /// Displays a vCPU's guest state over several lines.
 pub struct GuestDump<'a, M: GuestMemory>(pub &'a Vcpu<M>);
@@ -30,13 +30,7 @@ impl<M: GuestMemory> fmt::Display for GuestDump<'_, M> {
             cp0.bad_vaddr(),
             cp0.status().bits()
         )?;
-        for (row, names) in GPR_NAMES.chunks(4).enumerate() {
-            f.write_str(" ")?;
-            for (col, name) in names.iter().enumerate() {
-                write!(f, " {name:>4} {:08x}", regs.gpr[row * 4 + col])?;
-            }
-            writeln!(f)?;
-        }
+        write_gpr_rows(f, 8, |reg| regs.gpr[reg.number() as usize] as u64)?;
         write!(f, "    hi {:08x}    lo {:08x}", regs.hi, regs.lo)
     }
 }

@@ -11,25 +11,7 @@ use alloc::collections::{BTreeMap, BTreeSet};
 /// Page number (gva >> PAGE_SHIFT) -> what should be mapped there.
 type Model = BTreeMap<u32, Mapping>;
 
-/// xorshift64 (Marsaglia 2003): deterministic, no crate needed.
-struct XorShift64(u64);
-
-impl XorShift64 {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
-}
+use crate::testsupport::XorShift64;
 
 /// A guest page, mostly in a few leaves near their edges so that pages
 /// collide, pairs share leaves and leaves empty out again.

@@ -18,25 +18,7 @@ use super::*;
 use crate::vcpu::exception::Access as Exc;
 use alloc::vec::Vec;
 
-/// xorshift64 (Marsaglia 2003): deterministic, no crate needed.
-struct XorShift64(u64);
-
-impl XorShift64 {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
-}
+use crate::testsupport::XorShift64;
 
 /// Hot windows of guest-virtual space: two in useg (one at its top), one in
 /// guest KSEG2, one in guest KSEG0 straddling the end of RAM.
