@@ -247,6 +247,14 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     };
     let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
         .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
+    vcpu.dyntrans = match boot.info.option("dyntrans") {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => stop(format_args!("dyntrans={other}: say dyntrans=on or dyntrans=off")),
+    };
+    if !vcpu.dyntrans {
+        println!("mipsvisor: dynamic translation off: every guest D-cache CACHE traps");
+    }
     vcpu.regs.pc = loaded.entry;
     vcpu.regs.gpr[4..8].copy_from_slice(&[boot_regs.a0, boot_regs.a1, boot_regs.a2, boot_regs.a3]);
     println!(

@@ -7,6 +7,7 @@
 //! branch when it sat in a delay slot, and applies the step.
 
 use super::cp0::WriteEffect;
+use super::dyntrans::is_droppable_cache_op;
 use super::exception::{Access, GuestException};
 use super::guest_tlb::{IndexOutOfRange, TlbWrite};
 use super::host::{GuestMemory, HostServices};
@@ -60,7 +61,11 @@ impl<M: GuestMemory> Vcpu<M> {
             Insn::Cop0(op) => self.emulate_cop0(op, t, host),
             Insn::Cache { op, base, offset } => {
                 let va = self.regs.get(base).wrapping_add(offset as i32 as u32);
-                self.emulate_cache(op, va, host)
+                let step = self.emulate_cache(op, va, host);
+                if step == Step::Next && is_droppable_cache_op(op) {
+                    self.rewrite_as_nop(t, host);
+                }
+                step
             }
             _ => self.cannot_emulate(t, host),
         }
@@ -273,7 +278,8 @@ impl<M: GuestMemory> Vcpu<M> {
     /// data-cache operations need nothing; instruction-cache operations make
     /// the host's instruction cache coherent for what the guest named. Hit
     /// operations translate their address and take the guest's TLB and
-    /// address-error exceptions as the hardware would.
+    /// address-error exceptions as the hardware would. Data-cache
+    /// maintenance that completes is then rewritten to a NOP (see `dyntrans`).
     fn emulate_cache(&mut self, op: CacheOp, va: u32, host: &mut impl HostServices) -> Step {
         self.stats.cache += 1;
         let operation = op.operation();

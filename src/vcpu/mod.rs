@@ -10,6 +10,7 @@
 //! - [`state`]: the [`Vcpu`] tying registers, CP0, TLB, guest memory, timer and stats.
 //! - [`exits`]: [`Vcpu::handle_exit`], the dispatch on the host exception cause.
 //! - `emulate` and `load_store`: the instructions the monitor performs for the guest.
+//! - [`dyntrans`]: emulated no-op instructions rewritten to NOPs in guest memory.
 //! - [`host`]: the [`GuestMemory`] and [`HostServices`] interfaces the vCPU drives.
 //! - [`mmu`]: the guest MMU: GVA tables filled from the guest TLB and guest RAM.
 //!
@@ -26,6 +27,7 @@ pub mod tlb_instructions;
 
 // Trap-and-emulate: state, exit dispatch, emulation.
 pub mod dump;
+pub mod dyntrans;
 mod emulate;
 pub mod exits;
 pub mod host;

@@ -85,6 +85,9 @@ pub struct Vcpu<M: GuestMemory> {
     /// The guest's GVA tables and guest-physical memory.
     pub mmu: M,
     pub stats: ExitStats,
+    /// Dynamic translation (see `dyntrans`): rewrite emulated data-cache
+    /// operations to NOPs in guest memory. On by default.
+    pub dyntrans: bool,
     pub(super) timer: GuestTimer,
     pub(super) isa: GuestIsa,
     /// The LLbit of LL/SC pairs the monitor emulates (to monitor-served
@@ -112,6 +115,7 @@ impl<M: GuestMemory> Vcpu<M> {
             tlb: GuestTlb::new(model.tlb_entries())?,
             mmu,
             stats: ExitStats::default(),
+            dyntrans: true,
             timer: GuestTimer::new(rates, host.host_count()),
             isa,
             ll_bit: false,

@@ -56,6 +56,8 @@ exit_stats! {
     bus_error,
     /// Data cache writeback operations (CACHE on the D-cache; no-ops here).
     flush_dcache,
+    /// Emulated data-cache CACHE instructions rewritten to NOPs in guest memory.
+    dyntrans,
     /// Guest loads and stores passed to a device.
     mmio,
     /// Guest loads and stores to RAM through a monitor-served segment.
