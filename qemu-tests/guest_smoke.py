@@ -3,19 +3,24 @@
 reference nobody here wrote) and under mipsvisor, on the same board; then
 the selftest transcripts of both runs compared line by line.
 
-    qemu-tests/guest_smoke.py [--native-only] [board ...]   (default: malta malta-el malta-p5600)
+    qemu-tests/guest_smoke.py [--native-only] [board ...]   (default: every board below)
 """
 import re
 import sys
 
 import harness
 
-# Boards whose CPU is the 24K the monitor presents to the guest: the native
-# run is a reference for the monitor run.
-BOARDS = ["malta", "malta-el"]
-# Boards whose CPU is not: the guest runs under the monitor only (P5600: the
-# KScratch refill variant and BadInstr-fed exits).
-MONITOR_ONLY_BOARDS = ["malta-p5600"]
+# Each board with the modes its guest runs in. Where the CPU is not the 24K
+# the monitor's vCPU models, the guest runs under the monitor only, with no
+# differential: the P5600 (which exercises the KScratch refill variant and
+# BadInstr-fed exits) and the I6500 boards, which run the MIPS32r6 build
+# (natively QEMU's I6500 shows its Release 6 CP0: write masks, EBase.WG, PRId).
+BOARDS = {
+    "malta": ("native", "monitor"),
+    "malta-el": ("native", "monitor"),
+    "malta-p5600": ("monitor",),
+    "malta-i6500": ("monitor",),
+}
 BENCHMARKS = ["compute", "cp0", "mmio", "syscall", "ctxsw", "tlb-refill", "guest-tlb-miss"]
 # No selftest line is platform-dependent: checks that depend on the CPU
 # model (TLB size, cache geometry) read it from Config1 and print only PASS
@@ -74,15 +79,15 @@ def same_selftest_transcripts(name, selftests):
 
 def main():
     args = sys.argv[1:]
-    modes = ["native"] if "--native-only" in args else ["native", "monitor"]
-    boards = [a for a in args if not a.startswith("--")] or BOARDS + MONITOR_ONLY_BOARDS
+    native_only = "--native-only" in args
+    boards = [a for a in args if not a.startswith("--")] or list(BOARDS)
     runner = harness.Runner()
     for name in boards:
+        modes = [m for m in BOARDS.get(name, ("native", "monitor")) if m == "native" or not native_only]
         selftests = {}
-        board_modes = [m for m in modes if m == "monitor"] if name in MONITOR_ONLY_BOARDS else modes
-        for mode in board_modes:
+        for mode in modes:
             runner.check(f"{name}/{mode}/shell", shell_session, name, mode, selftests)
-        if len(board_modes) == 2:
+        if len(modes) == 2:
             runner.check(f"{name}/selftest-differential", same_selftest_transcripts, name, selftests)
     runner.finish()
 

@@ -57,7 +57,7 @@ target_dir_name() { basename "$1" .json; }
 build_guest() {
     local target
     target=$(board_field "$1" guest_target)
-    [ -n "$target" ] || die "no build of qemu-tests/guest for board $1 yet (MIPS32r6 guests are not done)"
+    [ -n "$target" ] || die "no build of qemu-tests/guest for board $1 yet"
     (cd "$root/qemu-tests/guest" && cargo build --release --target "$target" >&2) || die "guest build for $1 failed"
     echo "$root/qemu-tests/guest/target/$(target_dir_name "$target")/release/mipsvisor-guest"
 }

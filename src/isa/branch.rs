@@ -60,7 +60,12 @@ pub enum DelaySlotFate {
     /// A not-taken likely branch: the delay slot is skipped, so nothing in it
     /// can have trapped.
     Nullified,
-    /// A compact branch: there is no delay slot.
+    /// A not-taken Release 6 conditional compact branch: the next instruction
+    /// is its forbidden slot and runs as a plain instruction. A trap there
+    /// reports the branch in EPC with Cause.BD set, like a delay slot.
+    ForbiddenSlotRuns,
+    /// A compact branch with nothing after it run: BC, BALC, JIC, JIALC, or
+    /// a taken conditional compact branch.
     NoDelaySlot,
 }
 
@@ -77,6 +82,20 @@ pub struct BranchOutcome {
     /// whether or not the branch is taken (BLTZAL/BGEZAL link unconditionally).
     pub link: Option<Link>,
     pub delay_slot: DelaySlotFate,
+}
+
+impl BranchOutcome {
+    /// Where the guest resumes once the instruction after the branch (its
+    /// delay or forbidden slot), which trapped, has been emulated; `None` if
+    /// that instruction cannot have run.
+    pub fn resume_after_slot(&self) -> Option<u32> {
+        match self.delay_slot {
+            DelaySlotFate::Executed => Some(self.next_pc),
+            // Not taken: next_pc is the forbidden slot itself.
+            DelaySlotFate::ForbiddenSlotRuns => Some(self.next_pc.wrapping_add(4)),
+            DelaySlotFate::Nullified | DelaySlotFate::NoDelaySlot => None,
+        }
+    }
 }
 
 /// Why a branch cannot be resolved from the registers at the trap.
@@ -132,6 +151,9 @@ pub fn branch_outcome(
     };
     // The return address skips the delay slot; compact branches have none.
     let (fall_through, delay_slot) = match slot {
+        Slot::Compact if !taken && branch.has_forbidden_slot() => {
+            (pc.wrapping_add(4), DelaySlotFate::ForbiddenSlotRuns)
+        }
         Slot::Compact => (pc.wrapping_add(4), DelaySlotFate::NoDelaySlot),
         Slot::LikelyDelay if !taken => (pc.wrapping_add(8), DelaySlotFate::Nullified),
         Slot::Delay | Slot::LikelyDelay => (pc.wrapping_add(8), DelaySlotFate::Executed),

@@ -355,6 +355,13 @@ impl Branch {
     pub const fn has_delay_slot(&self) -> bool {
         !matches!(self.slot(), Slot::Compact)
     }
+
+    /// Release 6 conditional compact branches: the next instruction is a
+    /// forbidden slot, run only when the branch is not taken (BC, BALC, JIC
+    /// and JIALC always transfer, so nothing follows them).
+    pub const fn has_forbidden_slot(&self) -> bool {
+        matches!(self, Branch::Compare { .. } | Branch::Zero { .. }) && matches!(self.slot(), Slot::Compact)
+    }
 }
 
 /// Two-register compare branches.

@@ -18,7 +18,7 @@ use super::load_store::PhysTarget;
 use super::state::Vcpu;
 use super::stats::ExitStats;
 use crate::cp0::fields::{Cause, ExcCode, Status};
-use crate::isa::{branch_outcome, decode, Branch, BranchOutcome, DelaySlotFate, FpuConditions};
+use crate::isa::{branch_outcome, decode, Branch, BranchOutcome, FpuConditions};
 
 /// One exception the guest raised while running, as the firmware read it
 /// from the host CP0.
@@ -295,9 +295,10 @@ impl<M: GuestMemory> Vcpu<M> {
             None
         };
         if let Some(outcome) = branch {
-            if outcome.delay_slot != DelaySlotFate::Executed {
-                // Cannot happen on hardware (a nullified slot does not execute);
-                // carry on as the branch would.
+            if outcome.resume_after_slot().is_none() {
+                // Cannot happen on hardware (a nullified slot does not execute,
+                // nor does a taken compact branch's forbidden slot); carry on as
+                // the branch would.
                 self.report(host, exit.epc, word, format_args!("trap in a slot its branch does not execute"));
                 self.regs.pc = outcome.next_pc;
                 return;
@@ -314,7 +315,7 @@ impl<M: GuestMemory> Vcpu<M> {
         match step {
             Step::Next => {
                 self.regs.pc = match branch {
-                    Some(outcome) => outcome.next_pc,
+                    Some(outcome) => outcome.resume_after_slot().unwrap_or(outcome.next_pc),
                     None => exit.faulting_pc().wrapping_add(4),
                 }
             }
@@ -357,13 +358,18 @@ impl<M: GuestMemory> Vcpu<M> {
         };
         let insn = decode(word, self.isa);
         let branch = match insn.as_branch() {
-            Some(branch) if branch.has_delay_slot() => *branch,
+            // Release 6 reports a trap in a compact branch's forbidden slot like
+            // one in a delay slot: EPC = the branch, Cause.BD set.
+            Some(branch) if branch.has_delay_slot() || branch.has_forbidden_slot() => *branch,
             _ => {
                 self.report(
                     host,
                     exit.epc,
                     word,
-                    format_args!("BD set but `{}` has no delay slot", insn.display_at(exit.epc)),
+                    format_args!(
+                        "BD set but `{}` has no delay slot or forbidden slot",
+                        insn.display_at(exit.epc)
+                    ),
                 );
                 return Err(Step::Deliver(RESERVED_INSTRUCTION));
             }

@@ -6,6 +6,21 @@
 //! the kernel's ABI (see `syscall.rs`): v0 = number, a0..a2 = arguments,
 //! v0 = result, every other register preserved.
 
+// t3 = a0 % t2, a0 = a0 / t2 (unsigned). Release 6 removed HI/LO and gave
+// DIVU/MODU a destination register instead.
+#[cfg(not(target_arch = "mips32r6"))]
+macro_rules! divide_a0_by_t2 {
+    () => {
+        "divu $zero, $a0, $t2\n mfhi $t3\n mflo $a0"
+    };
+}
+#[cfg(target_arch = "mips32r6")]
+macro_rules! divide_a0_by_t2 {
+    () => {
+        "modu $t3, $a0, $t2\n divu $a0, $a0, $t2"
+    };
+}
+
 core::arch::global_asm!(
     r#"
     .section .rodata.user_image, "a"
@@ -51,9 +66,10 @@ u_print_dec:                        # a0 = unsigned value
     addiu   $t0, $sp, 24            # digits go backwards from here
     move    $t1, $t0
     addiu   $t2, $zero, 10
-1:  divu    $zero, $a0, $t2
-    mfhi    $t3
-    mflo    $a0
+1:
+"#,
+    divide_a0_by_t2!(),
+    r#"
     addiu   $t3, $t3, 48
     addiu   $t1, $t1, -1
     bnez    $a0, 1b

@@ -208,6 +208,12 @@ fn release6_compact_branches_have_no_delay_slot() {
         }
     );
     assert_eq!(resolve(beqc(A0)).next_pc, PC + 4);
+    // Not taken, the next instruction is BEQC's forbidden slot: a trap there
+    // resumes after it. BC never runs the instruction after it.
+    assert_eq!(resolve(beqc(A0)).delay_slot, DelaySlotFate::ForbiddenSlotRuns);
+    assert_eq!(resolve(beqc(A0)).resume_after_slot(), Some(PC + 8));
+    assert_eq!(resolve(beqc(V1)).resume_after_slot(), None);
+    assert_eq!(resolve(Branch::Compact { link: false, offset: 8 }).resume_after_slot(), None);
     // BALC: GPR[31] = PC + 4 (the instruction after the branch).
     let balc = Branch::Compact { link: true, offset: -0x800_0000 };
     assert_eq!((resolve(balc).next_pc, resolve(balc).link), (PC + 4 - 0x800_0000, ra_link(PC + 4)));

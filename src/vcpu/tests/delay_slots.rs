@@ -6,6 +6,7 @@
 //! The slot instruction is `mfc0 $t2, $15` (PRId, 0x00019300) throughout, so
 //! every case also checks that the slot was emulated.
 
+use super::asm::asm_r6;
 use super::*;
 use crate::cp0::fields::HwrEna;
 use crate::isa::FpuConditions;
@@ -215,4 +216,45 @@ fn rdhwr_and_eret_paths_share_the_delay_slot_handling() {
     set(&mut v, A1, 0xffff);
     delay_slot_trap(&mut v, &mut h, ExcCode::Ri, "jalr $t9", "rdhwr $a1, $0");
     assert_eq!((get(&v, A1), get(&v, Ra), v.regs.pc), (0, PC + 8, TARGET));
+}
+
+/// A Release 6 guest kernel (same setup as [`kernel`]).
+fn release6_kernel() -> (TestVcpu, FakeHost) {
+    let model = VcpuModel::kvm_24kc(Endianness::Little);
+    let mut host = FakeHost::new(HOST_HZ);
+    let memory = FakeMemory::new(model.endianness());
+    let mut vcpu = Vcpu::new(model, GuestIsa::Mips32r6, memory, GUEST_HZ, &mut host).unwrap();
+    vcpu.cp0.write(cp0::EBASE, 0x80b6_0000).unwrap();
+    vcpu.cp0.write(cp0::STATUS, Status::from_bits_retain(0).with_im(0xff).bits()).unwrap();
+    vcpu.regs.pc = PC;
+    (vcpu, host)
+}
+
+#[test]
+fn release6_trap_in_a_forbidden_slot_resumes_after_it() {
+    // A trap in the forbidden slot of a not-taken conditional compact branch
+    // is reported like a delay-slot one (EPC = the branch, Cause.BD set: how
+    // QEMU's I6500 and Linux's compute_return_epc treat it). The slot ran,
+    // so the branch was not taken: resume at branch + 8. B<cond>ZALC links
+    // GPR[31] = PC + 4 whether or not it branches (MD00086 R6 BEQZALC).
+    let cases: &[(&str, Option<u32>)] = &[
+        ("bnec $v0, $v1, .+16", None), // 5 != 5: not taken
+        ("beqc $v0, $a0, .+16", None), // 5 == 6: not taken
+        ("bnezc $t1, .+16", None),
+        ("bltc $v0, $v1, .+16", None),
+        ("beqzalc $t3, .+16", Some(PC + 4)),
+    ];
+    for (branch, link) in cases {
+        let (mut v, mut h) = release6_kernel();
+        registers(&mut v);
+        set(&mut v, T2, 0);
+        v.mmu.code.insert(PC, asm_r6(branch));
+        v.mmu.code.insert(PC + 4, asm_one(SLOT));
+        let exit = HostExit { cause_bd: true, ..exit(ExcCode::CpU, PC) };
+        assert_eq!(v.handle_exit(&exit, &mut h), ExitOutcome::Resume, "{branch}");
+        assert_eq!(get(&v, T2), PRID, "{branch}: slot not emulated");
+        assert_eq!(v.regs.pc, PC + 8, "{branch}");
+        assert_eq!(get(&v, Ra), link.unwrap_or(STALE_RA), "{branch}");
+        assert!(logged(&h).is_empty(), "{branch}: {:?}", logged(&h));
+    }
 }

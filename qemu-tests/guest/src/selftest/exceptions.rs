@@ -13,6 +13,22 @@ fn base() -> u32 {
     TARGET.as_ptr() as usize as u32
 }
 
+/// A word load that raises AdEL when misaligned. Release 6 lets ordinary
+/// loads and stores succeed misaligned (in hardware or by an emulating
+/// handler, implementation-dependent), but LL still requires alignment.
+#[cfg(not(target_arch = "mips32r6"))]
+macro_rules! aligned_word_load {
+    () => {
+        "lw"
+    };
+}
+#[cfg(target_arch = "mips32r6")]
+macro_rules! aligned_word_load {
+    () => {
+        "ll"
+    };
+}
+
 fn bd(caught: &Caught) -> u32 {
     caught.cause >> 31
 }
@@ -26,6 +42,12 @@ pub fn run(suite: &mut Suite) {
 }
 
 fn address_errors(suite: &mut Suite) {
+    misaligned_data(suite);
+    misaligned_fetch(suite);
+}
+
+#[cfg(not(target_arch = "mips32r6"))]
+fn misaligned_data(suite: &mut Suite) {
     // Misaligned LW: AdEL; EPC = the load, BD = 0, BadVAddr = the address.
     let (caught, mark) = probe!("1: lw {t}, 1({base})"; t = out(reg) _, base = in(reg) base());
     let caught = suite.caught("adel_lw_misaligned", exc::ADEL, caught);
@@ -49,7 +71,23 @@ fn address_errors(suite: &mut Suite) {
     let (caught, _) =
         probe!("1: lwl {t}, 1({base})", "lwr {t}, 4({base})"; t = out(reg) _, base = in(reg) base());
     suite.that("lwl_lwr_unaligned_ok", caught.is_none(), "no exception", caught.map_or(0, |c| c.cause));
+}
 
+/// Release 6: only the atomics must be aligned (MIPS32r6 Vol. I, misaligned
+/// memory accesses); whether LW/SW/LH/SH trap is up to the implementation.
+#[cfg(target_arch = "mips32r6")]
+fn misaligned_data(suite: &mut Suite) {
+    // Misaligned LL: AdEL; EPC = the load, BD = 0, BadVAddr = the address.
+    let (caught, mark) = probe!("1: ll {t}, 1({base})"; t = out(reg) _, base = in(reg) base());
+    let caught = suite.caught("adel_ll_misaligned", exc::ADEL, caught);
+    suite.eq("adel_ll_epc", mark, caught.epc);
+    suite.eq("adel_ll_bd_clear", 0, bd(&caught));
+    suite.eq("adel_ll_badvaddr", base() + 1, caught.bad_vaddr);
+    // (A misaligned SC should raise AdES too, but QEMU 7.2 compares the
+    // address with LLAddr first and just fails the SC: unchecked.)
+}
+
+fn misaligned_fetch(suite: &mut Suite) {
     // Jumping to a misaligned address: AdEL on fetch, EPC = the target.
     // (BadVAddr should equal it too, but QEMU 7.2 sets BadVAddr when it
     // translates the block, so a second run sees a stale value: unchecked.)
@@ -75,8 +113,7 @@ fn instructions(suite: &mut Suite) {
 
     let (caught, _) = probe!("1: teq $zero, $zero");
     suite.caught("teq_traps", exc::TR, caught);
-    let (caught, _) = probe!("1: teqi $zero, 0");
-    suite.caught("teqi_traps", exc::TR, caught);
+    release2_traps(suite);
     let (caught, _) = probe!("1: tne $zero, $zero");
     suite.that("tne_equal_no_trap", caught.is_none(), "no exception", caught.map_or(0, |c| c.cause));
 
@@ -90,8 +127,7 @@ fn instructions(suite: &mut Suite) {
     let caught = suite.caught("add_overflow", exc::OV, caught);
     suite.eq("add_overflow_epc", mark, caught.epc);
     suite.eq("add_overflow_keeps_destination", 0x5555_5555, destination);
-    let (caught, _) = probe!("1: addi {d}, {a}, -1"; d = out(reg) _, a = in(reg) 0x8000_0000u32);
-    suite.caught("addi_overflow", exc::OV, caught);
+    release2_overflow(suite);
     let (caught, _) =
         probe!("1: sub {d}, {a}, {b}"; d = out(reg) _, a = in(reg) 0x8000_0000u32, b = in(reg) 1u32);
     suite.caught("sub_overflow", exc::OV, caught);
@@ -100,8 +136,12 @@ fn instructions(suite: &mut Suite) {
         probe!("1: addu {d}, {a}, {b}"; d = out(reg) sum, a = in(reg) 0x7fff_ffffu32, b = in(reg) 1u32);
     suite.that("addu_wraps_no_trap", caught.is_none() && sum == 0x8000_0000, "0x80000000, no exception", sum);
 
-    // Opcode 0x3b is reserved in MIPS32 Release 2: RI.
+    // Opcode 0x3b is reserved in MIPS32 Release 2 (PCREL in Release 6);
+    // Release 6 removed SPECIAL2 (opcode 0x1c) instead: RI.
+    #[cfg(not(target_arch = "mips32r6"))]
     let (caught, mark) = probe!("1: .word 0xec000000");
+    #[cfg(target_arch = "mips32r6")]
+    let (caught, mark) = probe!("1: .word 0x70000000");
     let caught = suite.caught("reserved_instruction", exc::RI, caught);
     suite.eq("reserved_instruction_epc", mark, caught.epc);
 
@@ -119,7 +159,7 @@ fn delay_slots(suite: &mut Suite) {
     // A fault in a taken branch's delay slot: EPC = the branch, BD = 1.
     let (caught, mark) = probe!(
         "1: beq $zero, $zero, 2f",
-        "lw {t}, 1({base})",
+        concat!(aligned_word_load!(), " {t}, 1({base})"),
         "2: nop";
         t = out(reg) _,
         base = in(reg) base(),);
@@ -133,7 +173,7 @@ fn delay_slots(suite: &mut Suite) {
     // literal `bne $zero, $zero` into a NOP with no delay slot at all.)
     let (caught, mark) = probe!(
         "1: bne {z}, $zero, 2f",
-        "lw {t}, 1({base})",
+        concat!(aligned_word_load!(), " {t}, 1({base})"),
         "2: nop";
         z = in(reg) 0u32,
         t = out(reg) _,
@@ -146,7 +186,7 @@ fn delay_slots(suite: &mut Suite) {
     let (caught, mark) = probe!(
         "la {j}, 2f",
         "1: jr {j}",
-        "lw {t}, 1({base})",
+        concat!(aligned_word_load!(), " {t}, 1({base})"),
         "2: nop";
         j = out(reg) _,
         t = out(reg) _,
@@ -161,10 +201,35 @@ fn delay_slots(suite: &mut Suite) {
     suite.eq("delay_slot_jalr_epc_is_jump", mark, caught.epc);
     suite.eq("delay_slot_jalr_bd", 1, bd(&caught));
 
+    branch_likely_or_compact(suite);
+}
+
+#[cfg(not(target_arch = "mips32r6"))]
+fn release2_traps(suite: &mut Suite) {
+    let (caught, _) = probe!("1: teqi $zero, 0");
+    suite.caught("teqi_traps", exc::TR, caught);
+}
+
+/// Release 6 removed the trap-on-immediate forms.
+#[cfg(target_arch = "mips32r6")]
+fn release2_traps(_suite: &mut Suite) {}
+
+#[cfg(not(target_arch = "mips32r6"))]
+fn release2_overflow(suite: &mut Suite) {
+    let (caught, _) = probe!("1: addi {d}, {a}, -1"; d = out(reg) _, a = in(reg) 0x8000_0000u32);
+    suite.caught("addi_overflow", exc::OV, caught);
+}
+
+/// Release 6 removed ADDI (its opcode now holds compact branches).
+#[cfg(target_arch = "mips32r6")]
+fn release2_overflow(_suite: &mut Suite) {}
+
+#[cfg(not(target_arch = "mips32r6"))]
+fn branch_likely_or_compact(suite: &mut Suite) {
     // Branch-likely not taken annuls its delay slot: no exception.
     let (caught, _) = probe!(
         "1: bnel {z}, $zero, 2f",
-        "lw {t}, 1({base})",
+        concat!(aligned_word_load!(), " {t}, 1({base})"),
         "2: nop";
         z = in(reg) 0u32,
         t = out(reg) _,
@@ -177,12 +242,44 @@ fn delay_slots(suite: &mut Suite) {
     );
     let (caught, _) = probe!(
         "1: beql $zero, $zero, 2f",
-        "lw {t}, 1({base})",
+        concat!(aligned_word_load!(), " {t}, 1({base})"),
         "2: nop";
         t = out(reg) _,
         base = in(reg) base(),);
     let caught = suite.caught("branch_likely_taken_executes_slot", exc::ADEL, caught);
     suite.eq("branch_likely_taken_bd", 1, bd(&caught));
+}
+
+/// Release 6 removed branch-likely and added compact branches: no delay
+/// slot; after a conditional one, the next instruction is a "forbidden slot"
+/// that runs only when the branch is not taken. A fault there is reported
+/// like a delay-slot one, EPC = the branch and BD = 1 (QEMU 7.2's I6500,
+/// and Linux's compute_return_epc skips branch + slot for it).
+#[cfg(target_arch = "mips32r6")]
+fn branch_likely_or_compact(suite: &mut Suite) {
+    // Not taken: the forbidden slot runs; EPC = the branch, BD = 1.
+    let (caught, mark) = probe!(
+        "1: bnezc {z}, 2f",
+        "syscall",
+        "2: nop";
+        z = in(reg) 0u32,);
+    let caught = suite.caught("compact_not_taken_slot_syscall", exc::SYS, caught);
+    suite.eq("compact_not_taken_slot_epc_is_branch", mark, caught.epc);
+    suite.eq("compact_not_taken_slot_bd", 1, bd(&caught));
+
+    // Taken: the next instruction does not run at all.
+    let (caught, _) = probe!(
+        "1: beqzc {z}, 2f",
+        "syscall",
+        "2: nop";
+        z = in(reg) 0u32,);
+    suite.that("compact_taken_skips_slot", caught.is_none(), "no exception", caught.map_or(0, |c| c.cause));
+
+    // BC has no delay slot: a fault at its target reports the target, BD = 0.
+    let (caught, mark) = probe!("1: bc 2f", "nop", "2: syscall");
+    let caught = suite.caught("bc_target_syscall", exc::SYS, caught);
+    suite.eq("bc_target_epc", mark + 8, caught.epc);
+    suite.eq("bc_target_bd_clear", 0, bd(&caught));
 }
 
 fn exl_and_eret(suite: &mut Suite) {

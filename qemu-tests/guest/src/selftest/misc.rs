@@ -56,13 +56,14 @@ fn rdhwr(suite: &mut Suite) {
 struct CodeBuffer([u32; 8]);
 static mut CODE: CodeBuffer = CodeBuffer([0; 8]);
 
-/// Writes `jr $ra; addiu $v0, $zero, value` (encodings from GNU as:
-/// 0x03e00008 and 0x24020000 | value) and calls it.
+/// Writes `jalr $zero, $ra; addiu $v0, $zero, value` (encodings from GNU
+/// as: 0x03e00009 and 0x24020000 | value) and calls it. JALR with rd = 0 is
+/// the return valid in both Release 2 and 6 (R6 removed JR's own encoding).
 fn patch_and_call(value: u16, sync: fn(usize, usize)) -> u32 {
     let code = core::ptr::addr_of_mut!(CODE) as *mut u32;
     // SAFETY: our own buffer; made visible to fetch by `sync` before the call.
     unsafe {
-        code.write_volatile(0x03e0_0008);
+        code.write_volatile(0x03e0_0009);
         code.add(1).write_volatile(0x2402_0000 | value as u32);
         sync(code as usize, 8);
         let function: extern "C" fn() -> u32 = core::mem::transmute(code);

@@ -67,7 +67,7 @@ impl Suite {
 /// body with every register as it was at the fault. Evaluates to
 /// `(Option<Caught>, address of label 1)`. Operands follow a `;`.
 macro_rules! probe {
-    ($($line:literal),+ $(,)? $(; $($operand:tt)+)?) => {{
+    ($($line:expr),+ $(,)? $(; $($operand:tt)+)?) => {{
         let slot = $crate::trap::catch_begin();
         let mark: u32;
         // SAFETY: the probed instructions are this test's own; the catcher

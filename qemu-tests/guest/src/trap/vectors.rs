@@ -13,6 +13,33 @@
 
 use super::frame::offset;
 
+// HI/LO are part of a MIPS32r2 thread's state; Release 6 removed them (its
+// MUL/DIV forms write GPRs), so there the frame's slots just stay zero.
+#[cfg(not(target_arch = "mips32r6"))]
+macro_rules! save_hi_lo {
+    () => {
+        "mfhi $k0\n sw $k0, {hi}($k1)\n mflo $k0\n sw $k0, {lo}($k1)"
+    };
+}
+#[cfg(not(target_arch = "mips32r6"))]
+macro_rules! restore_hi_lo {
+    () => {
+        "lw $k0, {hi}($k1)\n mthi $k0\n lw $k0, {lo}($k1)\n mtlo $k0"
+    };
+}
+#[cfg(target_arch = "mips32r6")]
+macro_rules! save_hi_lo {
+    () => {
+        "sw $zero, {hi}($k1)\n sw $zero, {lo}($k1)"
+    };
+}
+#[cfg(target_arch = "mips32r6")]
+macro_rules! restore_hi_lo {
+    () => {
+        ""
+    };
+}
+
 core::arch::global_asm!(
     r#"
     .set push
@@ -92,10 +119,9 @@ general_exception:
     sw      $29, 116($k1)
     sw      $30, 120($k1)
     sw      $31, 124($k1)
-    mfhi    $k0
-    sw      $k0, {hi}($k1)
-    mflo    $k0
-    sw      $k0, {lo}($k1)
+"#,
+    save_hi_lo!(),
+    r#"
     mfc0    $k0, $14
     sw      $k0, {epc}($k1)
     mfc0    $k0, $13
@@ -127,10 +153,9 @@ resume_frame:                       # k1 = the frame to return to
     ehb
     lw      $k0, {epc}($k1)
     mtc0    $k0, $14
-    lw      $k0, {hi}($k1)
-    mthi    $k0
-    lw      $k0, {lo}($k1)
-    mtlo    $k0
+"#,
+    restore_hi_lo!(),
+    r#"
     lw      $1, 4($k1)
     lw      $2, 8($k1)
     lw      $3, 12($k1)
