@@ -12,8 +12,7 @@ use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
 use mipsvisor::vcpu::{
-    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HaltReason, HostExit, HostServices, Vcpu,
-    VcpuModel,
+    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,
 };
 
 use crate::arch;
@@ -303,18 +302,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         match vcpu.handle_exit(&exit, &mut host) {
             ExitOutcome::Resume => {}
             ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
-            ExitOutcome::Halt(HaltReason::GuestStopped { pc }) => {
-                break alloc::format!("guest stopped (WAIT with every interrupt masked at {pc:#010x})")
-            }
-            ExitOutcome::Halt(HaltReason::UnexpectedException { exc, epc }) => {
-                break alloc::format!("unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
-            }
-            ExitOutcome::Halt(HaltReason::ExceptionVectorNotRam { vector, guest_phys }) => {
-                break alloc::format!(
-                "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
-                     not RAM, so it cannot take exceptions"
-            )
-            }
+            ExitOutcome::Halt(reason) => break alloc::format!("{reason}"),
         }
         if host.reset_requested {
             break "guest wrote the board reset register".into();

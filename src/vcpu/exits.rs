@@ -96,6 +96,25 @@ pub enum HaltReason {
     ExceptionVectorNotRam { vector: u32, guest_phys: u32 },
 }
 
+/// The line the monitor prints when it stops the guest.
+impl core::fmt::Display for HaltReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            HaltReason::GuestStopped { pc } => {
+                write!(f, "guest stopped (WAIT with every interrupt masked at {pc:#010x})")
+            }
+            HaltReason::UnexpectedException { exc, epc } => {
+                write!(f, "unexpected host exception {} at guest pc {epc:#010x}", exc.describe())
+            }
+            HaltReason::ExceptionVectorNotRam { vector, guest_phys } => write!(
+                f,
+                "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
+                 not RAM, so it cannot take exceptions"
+            ),
+        }
+    }
+}
+
 /// Host TLB entries map an even/odd pair of 4 KiB pages.
 const HOST_PAIR_BYTES: u32 = 0x2000;
 
