@@ -149,6 +149,23 @@ core::arch::global_asm!(
         REG_L   $k1, {g27}, \base
     .endm
 
+    # The monitor's callee-saved registers across a guest run, stored or
+    # loaded (\op = REG_S or REG_L) at PerCpu::host, based at $k1.
+    .macro HOST_REGS op
+        \op    $s0, {h0}, $k1
+        \op    $s1, {h1}, $k1
+        \op    $s2, {h2}, $k1
+        \op    $s3, {h3}, $k1
+        \op    $s4, {h4}, $k1
+        \op    $s5, {h5}, $k1
+        \op    $s6, {h6}, $k1
+        \op    $s7, {h7}, $k1
+        \op    $gp, {h8}, $k1
+        \op    $sp, {h9}, $k1
+        \op    $fp, {h10}, $k1
+        \op    $ra, {h11}, $k1
+    .endm
+
     .macro VECTOR_SLOT id
         MTC0_WORD $k1, $30, 0
         PTR_LA  $k1, __percpu
@@ -197,18 +214,7 @@ exception_common:
     REG_L   $t0, {host_status}, $k1
     mtc0    $t0, $12, 0
     ehb
-    REG_L   $s0, {h0}, $k1
-    REG_L   $s1, {h1}, $k1
-    REG_L   $s2, {h2}, $k1
-    REG_L   $s3, {h3}, $k1
-    REG_L   $s4, {h4}, $k1
-    REG_L   $s5, {h5}, $k1
-    REG_L   $s6, {h6}, $k1
-    REG_L   $s7, {h7}, $k1
-    REG_L   $gp, {h8}, $k1
-    REG_L   $sp, {h9}, $k1
-    REG_L   $fp, {h10}, $k1
-    REG_L   $ra, {h11}, $k1
+    HOST_REGS REG_L
     jr      $ra
     nop
 
@@ -240,18 +246,7 @@ monitor_exception:
     .globl arch_enter_guest
 arch_enter_guest:
     PTR_LA  $k1, __percpu
-    REG_S   $s0, {h0}, $k1
-    REG_S   $s1, {h1}, $k1
-    REG_S   $s2, {h2}, $k1
-    REG_S   $s3, {h3}, $k1
-    REG_S   $s4, {h4}, $k1
-    REG_S   $s5, {h5}, $k1
-    REG_S   $s6, {h6}, $k1
-    REG_S   $s7, {h7}, $k1
-    REG_S   $gp, {h8}, $k1
-    REG_S   $sp, {h9}, $k1
-    REG_S   $fp, {h10}, $k1
-    REG_S   $ra, {h11}, $k1
+    HOST_REGS REG_S
     mfc0    $t0, $12, 0
     REG_S   $t0, {host_status}, $k1
     REG_L   $t0, {epc}, $k1
@@ -266,6 +261,7 @@ arch_enter_guest:
     .set at
     .set reorder
     .purgem VECTOR_SLOT
+    .purgem HOST_REGS
     .purgem SAVE_GPRS
     .purgem SAVE_CP0_STATE
     .purgem RESTORE_GPRS
