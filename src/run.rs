@@ -11,6 +11,7 @@ use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
+use mipsvisor::vcpu::timer;
 use mipsvisor::vcpu::{
     Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,
 };
@@ -51,15 +52,16 @@ impl HostServices for Host {
 
     fn arm_host_timer(&mut self, host_count: u32) {
         // A Compare that Count has already passed matches only after Count
-        // wraps (26 s at 160 MHz): re-arm just ahead until it is in the future.
+        // wraps (26 s at 160 MHz): re-arm ahead, further each time, until it
+        // is in the future.
         let mut target = host_count;
-        loop {
+        for misses in 0.. {
             mtc0!(cp0::COMPARE, target);
             let now = mfc0!(cp0::COUNT);
             if target.wrapping_sub(now) as i32 > 0 {
                 break;
             }
-            target = now.wrapping_add(MIN_HOST_TIMER_DELTA);
+            target = timer::rearm_deadline(now, misses);
         }
     }
 
@@ -141,10 +143,6 @@ impl HostServices for Host {
         crate::console::log_args(message);
     }
 }
-
-/// Host Count ticks a just-missed deadline is re-armed ahead: enough for the
-/// Compare write and the check after it.
-const MIN_HOST_TIMER_DELTA: u32 = 64;
 
 /// Cause.IP / Status.IM bits: IP7 is the CPU timer, IP2-IP6 the board's devices.
 const TIMER_LINE: u8 = 1 << 7;

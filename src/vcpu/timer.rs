@@ -14,6 +14,20 @@
 /// Longest host timer delay handed out: half a host Count wrap.
 pub const MAX_HOST_TIMER_DELTA: u32 = 1 << 31;
 
+/// The first re-arm distance after a host Compare write found Count already
+/// past it: enough for the write and the check after it on real hardware.
+const MIN_REARM_DELTA: u32 = 64;
+/// Re-arm distances grow no further than this (about 6.5 ms at 160 MHz).
+const MAX_REARM_SHIFT: u32 = 14;
+
+/// Where to put the host Compare after `misses` attempts each found Count
+/// already past it, Count being `now`. The distance doubles with every
+/// miss: where Count follows a wall clock (QEMU without -icount on a busy
+/// host), a fixed distance can be overtaken forever.
+pub fn rearm_deadline(now: u32, misses: u32) -> u32 {
+    now.wrapping_add(MIN_REARM_DELTA << misses.min(MAX_REARM_SHIFT))
+}
+
 /// A zero frequency cannot scale a timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZeroFrequency;
@@ -178,6 +192,17 @@ impl GuestTimer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missed_host_deadline_is_rearmed_ever_further_ahead_but_boundedly() {
+        assert_eq!(rearm_deadline(1000, 0), 1064);
+        assert_eq!(rearm_deadline(1000, 1), 1128);
+        assert_eq!(rearm_deadline(u32::MAX, 0), 63);
+        let distances: alloc::vec::Vec<u32> = (0..40).map(|m| rearm_deadline(0, m)).collect();
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+        assert_eq!(*distances.last().unwrap(), 64 << 14);
+        assert!(distances.iter().all(|d| *d < MAX_HOST_TIMER_DELTA));
+    }
 
     /// Linux's KVM-guest default: guest timer 100 MHz. QEMU Malta host Count: 100 MHz
     /// (half of a 200 MHz CPU); a Boston-like host: 25 MHz; an odd ratio: 3 host per 7 guest.
