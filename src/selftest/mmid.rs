@@ -98,9 +98,9 @@ fn checks(boot: &Boot) -> bool {
         let b = present(SHARED_VA, B) && marker(SHARED_VA) == 0x600d_0002;
         a && b
     });
-    check("TLBR gives back the entry's MMID", {
+    check("TLBR gives back the entry's MMID, and its EntryHi finds it again", {
         let e = arch::tlb::read_entry(2, true);
-        e.mmid == Some(B) && e.entry_hi & !0x1fff == SHARED_VA
+        e.mmid == Some(B) && present(e.entry_hi, B) && arch::tlb::probe(e.entry_hi) == Some(2)
     });
     check("EntryHi.ASID is ignored under MMIDs", {
         arch::tlb::set_memory_map_id(A);
