@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """MemoryMapIDs and GINVT on the I6500 boards: `selftest=mmid` passes under the
 QEMU built by scripts/build-qemu-mmid (qemu/patches/), and under stock QEMU,
-whose I6500 has neither, says it is skipped and why.
+whose I6500 has neither, says it is skipped and why; our guest OS's selftest
+gives the same transcript with guest address spaces tagged by MMIDs as by
+ASIDs (`mmid=off`).
 
     qemu-tests/mmid_smoke.py [board ...]   (default: malta-i6500 boston-i6500)
 """
@@ -32,6 +34,22 @@ def skipped_without_mmids(name, elf):
         console.expect(HALTED, timeout=5)
 
 
+def guest_selftest(name, elf, qemu, words):
+    """The guest OS's selftest transcript with the monitor's `words`."""
+    with harness.Console(harness.qemu_command(name, elf, append=words, qemu=qemu)) as console:
+        tags = console.expect(r"^mipsvisor: guest address spaces are tagged with (\S+)", timeout=60).group(1)
+        console.expect(r"guest> ", timeout=120, partial=True)
+        return tags, console.command("selftest", timeout=300).strip()
+
+
+def guest_os_same_under_mmids(name, elf, qemu):
+    mmid_tags, with_mmids = guest_selftest(name, elf, qemu, "")
+    asid_tags, with_asids = guest_selftest(name, elf, qemu, "mmid=off")
+    assert (mmid_tags, asid_tags) == ("MemoryMapIDs", "ASIDs"), f"tagged with {mmid_tags} and {asid_tags}"
+    assert with_mmids.endswith(" 0 failed"), f"selftest under MMIDs:\n{with_mmids}"
+    assert with_mmids == with_asids, f"MMIDs:\n{with_mmids}\n--- ASIDs:\n{with_asids}"
+
+
 def main():
     names = sys.argv[1:] or BOARDS
     qemu = harness.mmid_qemu()
@@ -40,6 +58,9 @@ def main():
         elf = harness.build_monitor(name)
         runner.check(f"{name}: selftest=mmid passes under the patched QEMU", selftest_passes, name, elf, qemu)
         runner.check(f"{name}: selftest=mmid is skipped under stock QEMU", skipped_without_mmids, name, elf)
+        if harness.board(name).get("guest_target"):
+            runner.check(f"{name}: guest OS selftest the same under MMIDs as under ASIDs",
+                         guest_os_same_under_mmids, name, elf, qemu)
     runner.finish()
 
 
