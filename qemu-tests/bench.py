@@ -6,6 +6,9 @@ malta-el also the Linux guest's boot to its ready line (`linux-boot`), with
 the monitor's exit counts for that boot printed below the table.
 
     qemu-tests/bench.py [board]      (default malta)
+    qemu-tests/bench.py BOARD --mmid (an I6500 board: under the patched QEMU of
+                                      scripts/build-qemu-mmid, natively and under
+                                      mipsvisor with ASIDs (mmid=off) and MMIDs)
 A benchmark, not a test: it asserts nothing about the figures.
 
 How `linux-boot` is measured. The ready line carries Linux's monotonic
@@ -61,8 +64,43 @@ def linux_boot(mode):
     return guest_ticks * host_hz // linux_smoke.LINUX_COUNT_HZ, exits
 
 
+def mmid_comparison(name):
+    """The guest OS's benchmarks under the patched QEMU: native, and under
+    mipsvisor with guest address spaces tagged by ASIDs and by MMIDs."""
+    qemu = harness.mmid_qemu()
+    guest = harness.build_guest(name)
+    native_command = harness.native_guest_command(name, guest, append="bench; halt", extra=ICOUNT)
+    native = run([qemu, *native_command[1:]])
+    monitor_elf = harness.build_monitor(name, guest)
+    runs = {tags: run(harness.qemu_command(name, monitor_elf, append=f"{words} -- bench; halt", extra=ICOUNT,
+                                           qemu=qemu))
+            for tags, words in (("asid", "mmid=off"), ("mmid", ""))}
+    header = ["benchmark", "ops", "native_ticks", "asid_ticks", "mmid_ticks", "asid_ratio", "mmid_ratio"]
+    print(" ".join(f"{h:>14}" for h in header))
+    rows = []
+    for bench, (ops, native_ticks) in native.items():
+        asid, mmid = runs["asid"].get(bench, (ops, None))[1], runs["mmid"].get(bench, (ops, None))[1]
+        ratios = [f"{t / native_ticks:.2f}" if t and native_ticks else "n/a" for t in (asid, mmid)]
+        rows.append([bench, ops, native_ticks, asid or "", mmid or "", *ratios])
+        print(" ".join(f"{str(v):>14}" for v in rows[-1]))
+    write_csv(f"{name}-mmid", header, rows)
+
+
+def write_csv(stem, header, rows):
+    out_dir = harness.ROOT / "target" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{stem}-{datetime.date.today().isoformat()}.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    print(f"written: {path}")
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "malta"
+    if "--mmid" in sys.argv[2:]:
+        return mmid_comparison(name)
     guest = harness.build_guest(name)
     native = run(harness.native_guest_command(name, guest, append="bench; halt", extra=ICOUNT))
     monitor_elf = harness.build_monitor(name, guest)
@@ -87,14 +125,7 @@ def main():
         print("linux-boot exit counts under mipsvisor (boot to the ready line, then power-off):")
         for counter, value in exits.items():
             print(f"  {counter:<16} {value:>12}")
-    out_dir = harness.ROOT / "target" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}-{datetime.date.today().isoformat()}.csv"
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["benchmark", "ops", "native_ticks", "monitor_ticks", "ratio"])
-        w.writerows(rows)
-    print(f"written: {path}")
+    write_csv(name, ["benchmark", "ops", "native_ticks", "monitor_ticks", "ratio"], rows)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,13 @@ def _lib(function, *args):
     return out.stdout.strip().splitlines()[-1]
 
 
+def mmid_qemu():
+    """The qemu-system-mips64el whose I6500 has MemoryMapIDs and GINVT
+    (scripts/build-qemu-mmid: built once, then cached)."""
+    out = subprocess.run([str(ROOT / "scripts" / "build-qemu-mmid")], stdout=subprocess.PIPE, check=True, text=True)
+    return out.stdout.strip().splitlines()[-1].removeprefix("qemu=")
+
+
 def build_guest(name):
     """Release-builds our guest OS for a board; returns the ELF path."""
     return _lib("build_guest", name)
@@ -61,14 +68,15 @@ def native_guest_command(name, guest, append="", extra=()):
             "-kernel", guest, "-append", append, *extra]
 
 
-def qemu_command(name, kernel, append="", extra=(), log=None):
+def qemu_command(name, kernel, append="", extra=(), log=None, qemu=None):
     """The monitor on a board's QEMU model, console on stdio; with `log`, the
-    board's log UART (Malta: the third serial port) goes to that file."""
+    board's log UART (Malta: the third serial port) goes to that file; with
+    `qemu`, that QEMU binary instead of the board's (e.g. the patched one)."""
     b = board(name)
     serials = ["-serial", "stdio"]
     if log is not None and "log_uart" in b:
         serials += ["-serial", "null", "-serial", f"file:{log}"]
-    return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+    return [qemu or b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
             "-display", "none", "-monitor", "none", *serials,
             "-kernel", kernel, "-append", append, *extra]
 

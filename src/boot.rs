@@ -115,12 +115,21 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
         BootProtocol::Yamon { ram_bytes, .. } if ram_bytes > 0 => ram_bytes,
         _ => (board.ram_mib as u64) << 20,
     };
+    let loader_memory = Kseg0Loader { ram_bytes: loader_ram.min(mipsvisor::memmap::MAX_LOW_RAM) };
+    // The device tree must outlive the heap's start; a bad one is reported below.
+    let loader_data_end = match protocol {
+        BootProtocol::Uhi { fdt } => mipsvisor::bootargs::fdt_size(&loader_memory, fdt)
+            .map_or(0, |bytes| arch::phys_of(fdt as usize) + u64::from(bytes)),
+        BootProtocol::Yamon { .. } => 0,
+    };
     let memory = match MemoryMap::new(
         loader_ram,
         (board.monitor_mib as u64) << 20,
         arch::phys_of(image_start),
         arch::phys_of(image_end),
-    ) {
+    )
+    .and_then(|map| map.keeping_loader_data(loader_data_end))
+    {
         Ok(map) => map,
         Err(e) => {
             println!("mipsvisor: bad memory layout on {}: {e}", board.name);

@@ -132,7 +132,9 @@ fn parse_yamon(
     Ok(BootInfo { cmdline: words.join(" "), low_ram_bytes: Some(ram_bytes), compatible: None })
 }
 
-fn parse_uhi(mem: &dyn LoaderMemory, fdt_addr: u64) -> Result<BootInfo, BootArgsError> {
+/// The size of the device tree at `fdt_addr`, from its header: the bytes
+/// the monitor must keep until it has read them.
+pub fn fdt_size(mem: &dyn LoaderMemory, fdt_addr: u64) -> Result<u32, BootArgsError> {
     let header = mem.slice(fdt_addr, 8).ok_or(BootArgsError::UnreadableAddress(fdt_addr))?;
     let magic = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
     if magic != FDT_MAGIC {
@@ -142,6 +144,11 @@ fn parse_uhi(mem: &dyn LoaderMemory, fdt_addr: u64) -> Result<BootInfo, BootArgs
     if total > MAX_FDT_BYTES {
         return Err(BootArgsError::FdtTooLarge(total));
     }
+    Ok(total)
+}
+
+fn parse_uhi(mem: &dyn LoaderMemory, fdt_addr: u64) -> Result<BootInfo, BootArgsError> {
+    let total = fdt_size(mem, fdt_addr)?;
     let blob = mem.slice(fdt_addr, total).ok_or(BootArgsError::UnreadableAddress(fdt_addr))?;
     let fdt = fdt::Fdt::new(blob).map_err(|_| BootArgsError::MalformedFdt)?;
     let cmdline = fdt.chosen().bootargs().unwrap_or("").into();

@@ -11,6 +11,8 @@ use crate::word::WordSize;
 
 /// Identification registers as read from the CPU. `config[n]` is `None` when
 /// Config(n) is not implemented (the previous register's M bit was clear).
+/// Config5 is read after asking for MemoryMapIDs (writing MI), so MI says
+/// whether the CPU has them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cp0Snapshot {
     pub prid: u32,

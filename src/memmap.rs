@@ -80,6 +80,20 @@ impl MemoryMap {
         })
     }
 
+    /// Starts the heap above `[_, end)`, loader data the monitor reads after
+    /// the heap is up (Boston's device tree, which QEMU puts right after the
+    /// image); data elsewhere is left alone.
+    pub fn keeping_loader_data(mut self, end: u64) -> Result<Self, MemoryMapError> {
+        if end <= self.heap_start || end > self.heap_end {
+            return Ok(self);
+        }
+        self.heap_start = page_up(end);
+        if self.heap_start >= self.heap_end {
+            return Err(MemoryMapError::ImageTooLarge { image_end: end, monitor_bytes: self.heap_end });
+        }
+        Ok(self)
+    }
+
     pub fn heap_bytes(&self) -> u64 {
         self.heap_end - self.heap_start
     }
@@ -110,6 +124,19 @@ impl fmt::Display for MemoryMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loader_data_after_the_image_is_kept_out_of_the_heap() {
+        // QEMU's Boston puts the device tree at the image's end rounded up to 64 KiB.
+        let map = MemoryMap::new(256 << 20, 32 << 20, 0x10_0000, 0x15_0000).unwrap();
+        let kept = map.keeping_loader_data(0x15_0000 + 0x1234).unwrap();
+        assert_eq!(kept.heap_start, 0x15_2000);
+        assert_eq!(kept.heap_end, 32 << 20);
+        // Below the heap, or in the guest window, changes nothing.
+        assert_eq!(map.keeping_loader_data(0x2000).unwrap(), map);
+        assert_eq!(map.keeping_loader_data(64 << 20).unwrap(), map);
+        assert!(map.keeping_loader_data(32 << 20).is_err());
+    }
 
     #[test]
     fn heap_follows_the_image_and_stops_where_the_guest_window_starts() {

@@ -26,6 +26,7 @@ const USER_TABLE_CACHE: usize = 8;
 /// The hardware side of the vCPU.
 struct Host {
     boot: &'static Boot,
+    space_tags: arch::tlb::SpaceTags,
     guest_ram_phys: u64,
     reset_requested: bool,
     /// A soft-off write held back until the monitor has reported the run.
@@ -67,11 +68,11 @@ impl HostServices for Host {
 
     fn flush_host_tlb_range(&mut self, range: VaRange) {
         let end = (range.start as u64 + range.len as u64).min(u32::MAX as u64) as u32;
-        arch::tlb::invalidate_range(range.start, end, self.boot.cpu.tlb_entries);
+        self.space_tags.invalidate_range(range.start, end, self.boot.cpu.tlb_entries);
     }
 
     fn flush_host_tlb_all(&mut self) {
-        arch::tlb::init(self.boot.cpu.tlb_entries);
+        self.space_tags.invalidate_all(self.boot.cpu.tlb_entries);
     }
 
     fn sync_icache_guest_phys(&mut self, start: u32, len: u32) {
@@ -190,6 +191,35 @@ fn guest_run_status<M: GuestMemory>(vcpu: &Vcpu<M>) -> usize {
     (Status::UM | Status::EXL | Status::IE).with_im(TIMER_LINE | devices).bits() as usize
 }
 
+/// MemoryMapIDs where the CPU has them and GINVT to drop stale entries
+/// (unless `mmid=off`), else ASIDs; says which on the console.
+fn choose_space_tags(boot: &Boot) -> arch::tlb::SpaceTags {
+    use arch::tlb::SpaceTags;
+    let wanted = match boot.info.option("mmid") {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => stop(format_args!("mmid={other}: say mmid=on or mmid=off")),
+    };
+    let tags = if !(boot.cpu.mmid && boot.cpu.ginvt) {
+        println!(
+            "mipsvisor: guest address spaces are tagged with ASIDs (this CPU has no MemoryMapIDs with GINVT)"
+        );
+        SpaceTags::Asids
+    } else if !wanted {
+        println!("mipsvisor: guest address spaces are tagged with ASIDs (mmid=off)");
+        SpaceTags::Asids
+    } else if arch::tlb::set_mmids(true) {
+        println!("mipsvisor: guest address spaces are tagged with MemoryMapIDs (MMID 0 is the monitor's)");
+        SpaceTags::Mmids
+    } else {
+        println!("mipsvisor: guest address spaces are tagged with ASIDs (Config5.MI did not stick)");
+        SpaceTags::Asids
+    };
+    // Nothing tagged before the choice may survive it.
+    tags.invalidate_all(boot.cpu.tlb_entries);
+    tags
+}
+
 fn sign_extend(value: u32) -> usize {
     value as i32 as isize as usize
 }
@@ -235,8 +265,10 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         // The native Count rate, so guest timings compare one to one with a native run.
         None => boot.board.timer_hz,
     };
+    let space_tags = choose_space_tags(boot);
     let mut host = Host {
         boot,
+        space_tags,
         guest_ram_phys: window.host_phys_base,
         reset_requested: false,
         power_off: None,
@@ -276,7 +308,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         frame.epc = sign_extend(vcpu.regs.pc);
         percpu.guest_status = guest_run_status(&vcpu);
         arch::refill::set_root(vcpu.mmu.root(mode));
-        arch::tlb::set_asid(vcpu.mmu.host_asid(mode).0);
+        space_tags.enter(vcpu.mmu.host_asid(mode).0);
 
         arch::trap::enter_guest();
 

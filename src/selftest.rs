@@ -10,14 +10,19 @@ use mipsvisor::uasm::{Assembler, Gpr, Isa};
 use crate::arch;
 use crate::boot::Boot;
 
+mod mmid;
+
 /// Names accepted by `selftest=`.
-pub const NAMES: &[&str] = &["fault", "refill"];
+pub const NAMES: &[&str] = &["fault", "refill", "mmid"];
 
 /// Runs the selftest `name`; false (after saying which exist) if there is none.
 pub fn run(name: &str, boot: &Boot) -> bool {
     match name {
         "fault" => deliberate_fault(),
         "refill" => refill(boot),
+        "mmid" => {
+            mmid::run(boot);
+        }
         other => {
             println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", "));
             return false;

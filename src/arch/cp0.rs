@@ -4,6 +4,7 @@
 //! an operand `$at`, which the assembler otherwise warns it might clobber.
 
 use mipsvisor::cp0;
+use mipsvisor::cp0::fields::{Config0, Config5};
 
 /// `mfc0` of a register named by a `Cp0Reg` constant.
 #[macro_export]
@@ -84,6 +85,21 @@ pub fn snapshot() -> mipsvisor::cpu::Cp0Snapshot {
         2 => mfc0!(cp0::CONFIG2),
         3 => mfc0!(cp0::CONFIG3),
         4 => mfc0!(cp0::CONFIG4),
-        _ => mfc0!(cp0::CONFIG5),
+        _ => config5_with_mmids_requested(),
     })
+}
+
+/// Config5 as it reads after asking for MemoryMapIDs: Config5.MI is their
+/// enable, and only a CPU that implements them keeps it set (Linux probes
+/// the same way). The register is put back as it was; Release 6 only, as
+/// the bit is reserved before it.
+fn config5_with_mmids_requested() -> u32 {
+    let config5 = mfc0!(cp0::CONFIG5);
+    if Config0::from_bits_retain(mfc0!(cp0::CONFIG0)).arch_revision() < 2 {
+        return config5;
+    }
+    mtc0!(cp0::CONFIG5, (Config5::from_bits_retain(config5) | Config5::MI).bits());
+    let probed = mfc0!(cp0::CONFIG5);
+    mtc0!(cp0::CONFIG5, config5);
+    probed
 }

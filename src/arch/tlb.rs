@@ -1,7 +1,7 @@
 //! Host TLB maintenance.
 
 use mipsvisor::cp0;
-use mipsvisor::cp0::fields::Index;
+use mipsvisor::cp0::fields::{Config5, Index};
 
 /// A unique VPN2 per TLB entry in unmapped KSEG0, which no lookup can hit:
 /// the architecture forbids two entries matching one address, even invalid ones.
@@ -57,6 +57,57 @@ pub fn set_asid(asid: u8) {
     mtc0_word!(cp0::ENTRY_HI, asid as usize);
 }
 
+/// How host TLB entries say which address space they belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpaceTags {
+    /// EntryHi.ASID; stale entries are found by reading the TLB back.
+    Asids,
+    /// MemoryMapIDs (Config5.MI on); stale entries are removed with GINVT.
+    /// MMID 0 is the monitor's.
+    Mmids,
+}
+
+impl SpaceTags {
+    /// Makes `id` the address space of the next guest run.
+    pub fn enter(self, id: u8) {
+        match self {
+            SpaceTags::Asids => set_asid(id),
+            SpaceTags::Mmids => set_memory_map_id(id.into()),
+        }
+    }
+
+    /// Drops every guest entry translating `[start, end)`, whatever its space.
+    pub fn invalidate_range(self, start: u32, end: u32, entries: u32) {
+        match self {
+            SpaceTags::Asids => invalidate_range(start, end, entries),
+            #[cfg(target_arch = "mips64r6")]
+            SpaceTags::Mmids => {
+                // One GINVT per 8 KiB host pair (host pages are 4 KiB).
+                const PAIR_BYTES: u32 = 0x2000;
+                let first = start & !(PAIR_BYTES - 1);
+                let pairs = (u64::from(end) - u64::from(first)).div_ceil(u64::from(PAIR_BYTES));
+                for pair in 0..pairs {
+                    let va = u64::from(first) + pair * u64::from(PAIR_BYTES);
+                    ginvt(mipsvisor::uasm::Ginvt::Va, va as usize);
+                }
+            }
+            #[cfg(not(target_arch = "mips64r6"))]
+            SpaceTags::Mmids => unreachable!("MMIDs are only turned on where GINVT exists"),
+        }
+    }
+
+    /// Drops every guest entry.
+    pub fn invalidate_all(self, entries: u32) {
+        match self {
+            SpaceTags::Asids => init(entries),
+            #[cfg(target_arch = "mips64r6")]
+            SpaceTags::Mmids => ginvt(mipsvisor::uasm::Ginvt::All, 0),
+            #[cfg(not(target_arch = "mips64r6"))]
+            SpaceTags::Mmids => unreachable!("MMIDs are only turned on where GINVT exists"),
+        }
+    }
+}
+
 /// Drops every host entry whose pair overlaps guest-virtual [start, end),
 /// whatever its ASID, by reading each entry back (cheaper than tracking
 /// which host ASIDs may hold it, and exact).
@@ -74,4 +125,104 @@ pub fn invalidate_range(start: u32, end: u32, entries: u32) {
         }
     }
     mtc0_word!(cp0::ENTRY_HI, saved);
+}
+
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
+/// One host TLB entry as TLBR reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbEntry {
+    pub entry_hi: usize,
+    pub lo0: usize,
+    pub lo1: usize,
+    /// The entry's MemoryMapID (TLBR loads it into MemoryMapID when MMIDs are on).
+    pub mmid: Option<u32>,
+}
+
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
+/// EntryHi.EHINV (bit 10): TLBR of an entry that TLBINV/GINVT invalidated sets it.
+pub const ENTRY_HI_EHINV: usize = 1 << 10;
+
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
+/// Writes entry `index` (4 KiB pages); with MMIDs on, the entry takes the
+/// current MemoryMapID.
+pub fn write_entry(index: u32, entry_hi: usize, lo0: usize, lo1: usize) {
+    let saved = mfc0_word!(cp0::ENTRY_HI);
+    write_indexed(index, entry_hi, lo0, lo1);
+    mtc0_word!(cp0::ENTRY_HI, saved);
+}
+
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
+/// Reads entry `index`, leaving EntryHi and MemoryMapID as they were.
+pub fn read_entry(index: u32, mmids_on: bool) -> TlbEntry {
+    let saved_hi = mfc0_word!(cp0::ENTRY_HI);
+    let saved_mmid = mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID));
+    mtc0!(cp0::INDEX, index);
+    // SAFETY: tlbr only loads EntryHi/EntryLo/PageMask (and MemoryMapID) from the entry.
+    unsafe { core::arch::asm!("tlbr", "ehb") };
+    let entry = TlbEntry {
+        entry_hi: mfc0_word!(cp0::ENTRY_HI),
+        lo0: mfc0_word!(cp0::ENTRY_LO0),
+        lo1: mfc0_word!(cp0::ENTRY_LO1),
+        mmid: mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID)),
+    };
+    if let Some(mmid) = saved_mmid {
+        mtc0!(cp0::MEMORY_MAP_ID, mmid);
+    }
+    mtc0_word!(cp0::ENTRY_HI, saved_hi);
+    entry
+}
+
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
+/// The index of the entry a lookup of `entry_hi` would hit (under the
+/// current MemoryMapID when MMIDs are on), if any.
+pub fn probe(entry_hi: usize) -> Option<u32> {
+    let saved = mfc0_word!(cp0::ENTRY_HI);
+    mtc0_word!(cp0::ENTRY_HI, entry_hi);
+    // SAFETY: tlbp only sets Index; ehb orders it before the read.
+    unsafe { core::arch::asm!("tlbp", "ehb") };
+    let index = Index::from_bits_retain(mfc0!(cp0::INDEX));
+    mtc0_word!(cp0::ENTRY_HI, saved);
+    (!index.contains(Index::P)).then(|| index.bits() & 0x7fff_ffff)
+}
+
+/// Turns MemoryMapIDs on or off (Config5.MI); returns whether they are on,
+/// which on a CPU without them stays false.
+pub fn set_mmids(on: bool) -> bool {
+    let mut config5 = Config5::from_bits_retain(mfc0!(cp0::CONFIG5));
+    config5.set(Config5::MI, on);
+    mtc0!(cp0::CONFIG5, config5.bits());
+    Config5::from_bits_retain(mfc0!(cp0::CONFIG5)).contains(Config5::MI)
+}
+
+/// The address space that TLB lookups and writes use while MMIDs are on.
+pub fn set_memory_map_id(mmid: u32) {
+    mtc0!(cp0::MEMORY_MAP_ID, mmid);
+}
+
+/// GINVT of `kind` for `va` on every CPU, completed (`sync 0x14`) before it returns.
+#[cfg(target_arch = "mips64r6")]
+pub fn ginvt(kind: mipsvisor::uasm::Ginvt, va: usize) {
+    use mipsvisor::uasm::{ginvt_word, sync_word, Ginvt, Gpr, SYNC_GINV};
+    macro_rules! ginvt_then_sync {
+        ($kind:expr) => {
+            // SAFETY: GINVT only invalidates TLB entries; the monitor itself
+            // runs unmapped, and the sync makes the invalidation complete.
+            unsafe {
+                core::arch::asm!(
+                    ".word {ginvt}",
+                    ".word {sync}",
+                    "ehb",
+                    ginvt = const ginvt_word(Gpr::T0, $kind),
+                    sync = const sync_word(SYNC_GINV),
+                    in("$8") va,
+                )
+            }
+        };
+    }
+    match kind {
+        Ginvt::All => ginvt_then_sync!(Ginvt::All),
+        Ginvt::Va => ginvt_then_sync!(Ginvt::Va),
+        Ginvt::Mmid => ginvt_then_sync!(Ginvt::Mmid),
+        Ginvt::VaMmid => ginvt_then_sync!(Ginvt::VaMmid),
+    }
 }

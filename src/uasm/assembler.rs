@@ -320,6 +320,16 @@ impl Assembler {
     pub fn sync(&mut self) {
         self.emit(special(Gpr::Zero, Gpr::Zero, Gpr::Zero, 0, special::SYNC))
     }
+    /// `sync stype`: a SYNC of a given kind, e.g. [`SYNC_GINV`](super::SYNC_GINV) (stype in 0..=31).
+    pub fn sync_stype(&mut self, stype: u8) {
+        let word = self.in_range("sync", "stype", stype as i64, 0, 31).map(|_| super::sync_word(stype));
+        self.emit_result(word)
+    }
+    /// Global TLB invalidation (Release 6 CPUs with Config5.GI = 3).
+    pub fn ginvt(&mut self, rs: Gpr, kind: super::Ginvt) {
+        let word = self.require("ginvt", self.isa.is_r6()).map(|_| super::ginvt_word(rs, kind));
+        self.emit_result(word)
+    }
 
     // ---- traps into the kernel (the code field is bits 25:6) ----
 

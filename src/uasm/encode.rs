@@ -77,6 +77,39 @@ pub(super) mod special3 {
     pub const DINS: u32 = 0x07;
     /// R6 CACHE, with a 9-bit offset.
     pub const CACHE_R6: u32 = 0x25;
+    /// GINVI/GINVT (Release 6 with Config5.GI); bits 7:6 choose which.
+    pub const GINV: u32 = 0x3d;
+}
+
+/// GINVT's function in bits 7:6 of a GINV instruction.
+const GINV_TLB: u32 = 2;
+
+/// What a GINVT invalidates on every CPU: its `type` field (bits 9:8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Ginvt {
+    /// Every entry that is not wired.
+    All = 0,
+    /// Entries matching the address in `rs`, whatever their MemoryMapID.
+    Va = 1,
+    /// Non-global entries of the current MemoryMapID.
+    Mmid = 2,
+    /// Entries matching the address in `rs` that are global or of the current MemoryMapID.
+    VaMmid = 3,
+}
+
+/// `ginvt rs, kind`: a constant, so the firmware can place it in inline assembly.
+pub const fn ginvt_word(rs: Gpr, kind: Ginvt) -> u32 {
+    r_type(op::SPECIAL3, rs.field(), 0, 0, 0, special3::GINV) | ((kind as u32) << 8) | (GINV_TLB << 6)
+}
+
+/// The SYNC stype that orders GINVI/GINVT: it completes once every CPU has
+/// performed the invalidation (MIPS64 Volume II, SYNC).
+pub const SYNC_GINV: u8 = 0x14;
+
+/// `sync stype` (stype in 0..=31; higher bits are dropped).
+pub const fn sync_word(stype: u8) -> u32 {
+    r_type(op::SPECIAL, 0, 0, 0, (stype & 0x1f) as u32, special::SYNC)
 }
 
 /// REGIMM rt codes.

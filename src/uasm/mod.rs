@@ -31,6 +31,7 @@ mod tests;
 /// Registers are the decoder's type: one enum of the 32 GPRs for the whole crate.
 pub use crate::isa::Gpr;
 pub use assembler::{Assembler, Label};
+pub use encode::{ginvt_word, sync_word, Ginvt, SYNC_GINV};
 pub use error::AsmError;
 pub use isa::Isa;
 pub use output::{words_to_bytes, write_words, BufferTooSmall, Endian};

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::binutils;
-use super::{AsmError, Assembler, Gpr, Isa, Label};
+use super::{AsmError, Assembler, Ginvt, Gpr, Isa, Label};
 use crate::cp0::Cp0Reg;
 
 const ISAS: [Isa; 3] = [Isa::Mips32r2, Isa::Mips64r2, Isa::Mips64r6];
@@ -48,6 +48,11 @@ impl Program {
         assert_eq!(self.asm.len(), before + 1, "`{text}` must emit exactly one word");
         let _ = writeln!(self.source, "{text}");
         self.lines.push(text);
+    }
+
+    /// An assembler directive: source text only, no word.
+    fn directive(&mut self, text: &str) {
+        let _ = writeln!(self.source, "{text}");
     }
 
     fn bind(&mut self, label: Label, name: &str) {
@@ -237,6 +242,9 @@ fn barriers_and_caches(p: &mut Program) {
     p.insn("nop", Assembler::nop);
     p.insn("ehb", Assembler::ehb);
     p.insn("sync", Assembler::sync);
+    for stype in [0u8, 4, crate::uasm::SYNC_GINV, 31] {
+        p.insn(format!("sync {stype}"), move |a| a.sync_stype(stype));
+    }
     for code in [0u32, 1, 0x3ff, 0xfffff] {
         p.insn(format!("syscall {code}"), move |a| a.syscall(code));
     }
@@ -259,6 +267,12 @@ fn barriers_and_caches(p: &mut Program) {
         p.insn(format!("synci {offset}(${})", base.number()), |a| a.synci(offset, base));
     }
     if p.isa.is_r6() {
+        // GINVT is an optional Release 6 module (Config5.GI): GNU as wants it named.
+        p.directive(".set ginv");
+        for (i, kind) in [Ginvt::All, Ginvt::Va, Ginvt::Mmid, Ginvt::VaMmid].into_iter().enumerate() {
+            let rs = r(i as u32 * 9 + 2);
+            p.insn(format!("ginvt ${}, {}", rs.number(), kind as u32), move |a| a.ginvt(rs, kind));
+        }
         for sa in 1..=4u8 {
             let (rd, rs, rt) = (r(sa as u32 + 7), r(sa as u32 + 25), r(sa as u32 * 5));
             let operands = format!("${}, ${}, ${}, {sa}", rd.number(), rs.number(), rt.number());
@@ -365,7 +379,8 @@ fn instructions_missing_from_an_isa_are_refused_like_gnu_as() {
         ("dmfc0 $8, $12, 0", |a| a.dmfc0(Gpr::T0, crate::cp0::STATUS)),
         ("dmtc0 $8, $12, 0", |a| a.dmtc0(Gpr::T0, crate::cp0::STATUS)),
     ];
-    let only_r6: [(&str, Emit); 2] = [
+    let only_r6: [(&str, Emit); 3] = [
+        ("ginvt $8, 1", |a| a.ginvt(Gpr::T0, Ginvt::Va)),
         ("lsa $8, $9, $10, 2", |a| a.lsa(Gpr::T0, Gpr::T1, Gpr::T2, 2)),
         ("dlsa $8, $9, $10, 2", |a| a.dlsa(Gpr::T0, Gpr::T1, Gpr::T2, 2)),
     ];

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""MemoryMapIDs and GINVT on the I6500 boards: `selftest=mmid` passes under the
+QEMU built by scripts/build-qemu-mmid (qemu/patches/), and under stock QEMU,
+whose I6500 has neither, says it is skipped and why; our guest OS's selftest
+gives the same transcript with guest address spaces tagged by MMIDs as by
+ASIDs (`mmid=off`).
+
+    qemu-tests/mmid_smoke.py [board ...]   (default: malta-i6500 boston-i6500)
+"""
+import sys
+
+import harness
+
+BOARDS = ["malta-i6500", "boston-i6500"]
+HALTED = r"^mipsvisor: (selftest done; )?halted$"
+
+
+def selftest_passes(name, elf, qemu):
+    with harness.Console(harness.qemu_command(name, elf, append="selftest=mmid", qemu=qemu)) as console:
+        banner = console.expect(rf"^mipsvisor \S+ on {name}: (.*)$", timeout=30).group(1)
+        assert "MMID yes, GINVT yes" in banner, f"banner: {banner}"
+        verdict = console.expect(r"^selftest mmid: (PASS|FAIL) \((\d+) failed\)$", timeout=30)
+        assert verdict.group(1) == "PASS", f"selftest mmid failed:\n{console.transcript}"
+        checks = console.transcript.count(": ok\n")
+        assert checks >= 12, f"only {checks} checks passed:\n{console.transcript}"
+        console.expect(HALTED, timeout=5)
+
+
+def skipped_without_mmids(name, elf):
+    with harness.Console(harness.qemu_command(name, elf, append="selftest=mmid")) as console:
+        console.expect(r"MMID no, GINVT no", timeout=30, partial=True)
+        console.expect(r"^selftest mmid: skipped: this CPU has no MemoryMapIDs \(Config5\.MI does not stick\) "
+                       r"and no GINVT \(Config5\.GI < 3\)", timeout=30)
+        console.expect(HALTED, timeout=5)
+
+
+def guest_selftest(name, elf, qemu, words):
+    """The guest OS's selftest transcript with the monitor's `words`."""
+    with harness.Console(harness.qemu_command(name, elf, append=words, qemu=qemu)) as console:
+        tags = console.expect(r"^mipsvisor: guest address spaces are tagged with (\S+)", timeout=60).group(1)
+        console.expect(r"guest> ", timeout=120, partial=True)
+        return tags, console.command("selftest", timeout=300).strip()
+
+
+def guest_os_same_under_mmids(name, elf, qemu):
+    mmid_tags, with_mmids = guest_selftest(name, elf, qemu, "")
+    asid_tags, with_asids = guest_selftest(name, elf, qemu, "mmid=off")
+    assert (mmid_tags, asid_tags) == ("MemoryMapIDs", "ASIDs"), f"tagged with {mmid_tags} and {asid_tags}"
+    assert with_mmids.endswith(" 0 failed"), f"selftest under MMIDs:\n{with_mmids}"
+    assert with_mmids == with_asids, f"MMIDs:\n{with_mmids}\n--- ASIDs:\n{with_asids}"
+
+
+def main():
+    names = sys.argv[1:] or BOARDS
+    qemu = harness.mmid_qemu()
+    runner = harness.Runner()
+    for name in names:
+        elf = harness.build_monitor(name)
+        runner.check(f"{name}: selftest=mmid passes under the patched QEMU", selftest_passes, name, elf, qemu)
+        runner.check(f"{name}: selftest=mmid is skipped under stock QEMU", skipped_without_mmids, name, elf)
+        if harness.board(name).get("guest_target"):
+            runner.check(f"{name}: guest OS selftest the same under MMIDs as under ASIDs",
+                         guest_os_same_under_mmids, name, elf, qemu)
+    runner.finish()
+
+
+if __name__ == "__main__":
+    main()
