@@ -6,7 +6,11 @@
  * the random words resumes after the mark. After the last word it prints
  * the end marker on the UART and executes WAIT with every interrupt masked,
  * which hands control back to the monitor. Only $k0, $k1 and $at (saved)
- * are the handler's; the random words own every other register. */
+ * are the handler's; the random words own every other register. A random
+ * store can still rewrite this code through an address the random words
+ * computed themselves (rare: a register must land within 32 KiB of it); the
+ * guest then loops in its handler with the monitor in control, which the
+ * smoke test reports as a timeout. */
     .set noreorder
     .set noat
 #define EBASE_PAGE 0x40101000      /* guest KSEG0; EBase is written as 0x8... */
@@ -19,9 +23,14 @@ start:
     mtc0 $t0, $15, 1                /* EBase */
     mtc0 $zero, $12                 /* Status: BEV, IM, IE, EXL, UM clear */
     ehb
-    la $t0, random_start
-    jr $t0
-    nop
+    la $k0, random_start
+    /* No register may point at this code: a random store through it would
+     * rewrite the handler (registers hold only what random words compute). */
+    .irp reg, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,28,29,30,31
+    move $\reg, $zero
+    .endr
+    jr $k0
+    move $k0, $zero
 
     .org EBASE_PAGE - 0x40100000
 vectors:                            /* TLB refill */
@@ -60,6 +69,8 @@ handler:
     mtc0 $at, $14                   /* resume after the mark */
     lui $k1, %hi(saved_at)
     lw $at, %lo(saved_at)($k1)
+    move $k0, $zero                 /* leave no pointer at this code behind */
+    move $k1, $zero
     ehb
     eret
     nop
