@@ -37,7 +37,7 @@ def runs_to_its_end(name, monitor, elf, words, seed, monitor_args, log):
     with harness.Console(command) as console:
         console.expect(r"^mipsvisor: starting the initrd guest at 0x40100000 with 32 MiB", timeout=30)
         console.expect(rf"^random-guest: done: {words} words, seed {seed}\s*$", timeout=timeout)
-        console.expect(r"^mipsvisor: guest stopped \(WAIT with every interrupt masked at 0x401[0-9a-f]{5}\)$",
+        console.expect(r"^mipsvisor: guest stopped \(WAIT with every interrupt masked at 0x40[0-9a-f]{6}\)$",
                        timeout=10)
         m = console.expect(r"^exits\s+(\d+)", timeout=5)
         console.expect(r"^mipsvisor: halted$", timeout=5)
