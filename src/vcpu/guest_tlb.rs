@@ -47,7 +47,7 @@ pub enum PageSize {
 }
 
 impl PageSize {
-    const ALL: [PageSize; 9] = [
+    pub const ALL: [PageSize; 9] = [
         PageSize::K4,
         PageSize::K16,
         PageSize::K64,

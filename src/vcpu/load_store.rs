@@ -13,6 +13,7 @@ use super::exception::{Access, GuestException};
 use super::guest_layout::real_kseg01_phys;
 use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
+use super::translate::translate;
 use crate::cp0::fields::ExcCode;
 use crate::isa::mem::{self, PartialWord};
 use crate::isa::{AccessKind as MemKind, Insn, MemAccess, MemOp, Unaligned, Width};
@@ -28,14 +29,8 @@ pub(super) enum PhysTarget {
     Resolved { gva: u32, guest_phys: u32 },
 }
 
-impl PhysTarget {
-    fn phys(self, ea: u32) -> Option<u32> {
-        match self {
-            PhysTarget::RealKseg01 => real_kseg01_phys(ea),
-            PhysTarget::Resolved { gva, guest_phys } => Some(guest_phys.wrapping_add(ea.wrapping_sub(gva))),
-        }
-    }
-}
+/// The 4 KiB page every mapping the guest can make is a multiple of.
+const SMALLEST_PAGE: u32 = 0x1000;
 
 const BUS_ERROR: GuestException = GuestException::Other(ExcCode::Dbe);
 
@@ -53,11 +48,9 @@ impl<M: GuestMemory> Vcpu<M> {
             Insn::Mem(access) => self.emulate_load_store(&access, target, t, host),
             Insn::Synci { base, offset } => {
                 let ea = self.regs.get(base).wrapping_add(offset as i32 as u32);
-                let Some(phys) = target.phys(ea) else {
-                    return Step::Deliver(GuestException::AddressError {
-                        access: Access::Load,
-                        bad_vaddr: ea,
-                    });
+                let phys = match self.guest_phys_of(target, ea, Access::Load) {
+                    Ok(phys) => phys,
+                    Err(exception) => return Step::Deliver(exception),
                 };
                 self.stats.synci += 1;
                 let step = self.synci_step();
@@ -84,8 +77,9 @@ impl<M: GuestMemory> Vcpu<M> {
         if !access.is_aligned(ea) {
             return address_error;
         }
-        let Some(phys) = target.phys(ea) else {
-            return address_error;
+        let phys = match self.guest_phys_of(target, ea, direction) {
+            Ok(phys) => phys,
+            Err(exception) => return Step::Deliver(exception),
         };
         let endian = self.endian();
         let rt = self.regs.get(access.rt);
@@ -148,6 +142,26 @@ impl<M: GuestMemory> Vcpu<M> {
         Step::Deliver(BUS_ERROR)
     }
 
+    /// The guest physical address of the access at `ea` through `target`.
+    /// A resolved translation is reused only inside the 4 KiB page of the
+    /// address it was made for; any other `ea` (the word read back from
+    /// memory is not the one that trapped, e.g. the guest rewrote it) goes
+    /// through the guest's own translation of `ea`, so no access reaches a
+    /// page the guest did not map there.
+    fn guest_phys_of(&self, target: PhysTarget, ea: u32, access: Access) -> Result<u32, GuestException> {
+        let address_error = GuestException::AddressError { access, bad_vaddr: ea };
+        match target {
+            PhysTarget::RealKseg01 => real_kseg01_phys(ea).ok_or(address_error),
+            PhysTarget::Resolved { gva, guest_phys } if (ea ^ gva) < SMALLEST_PAGE => {
+                Ok((guest_phys & !(SMALLEST_PAGE - 1)) | (ea & (SMALLEST_PAGE - 1)))
+            }
+            PhysTarget::Resolved { .. } => {
+                let layout = self.cp0.model().layout();
+                translate(layout, &self.tlb, self.cp0.asid(), ea, self.guest_mode(), access)
+            }
+        }
+    }
+
     /// A naturally aligned read from guest RAM or a device.
     fn load(&mut self, phys: u32, width: Width, host: &mut impl HostServices) -> Option<u32> {
         if let Some(value) = self.mmu.read_phys(phys, width.bytes() as u8) {
@@ -185,8 +199,10 @@ impl<M: GuestMemory> Vcpu<M> {
             return self.load(word_addr, Width::Word, host);
         }
         let mut bytes = [0u8; 4];
-        for addr in start..start + len {
-            bytes[(addr - word_addr) as usize] = host.device_read(addr, Width::Byte)? as u8;
+        // Offsets within the word: `start + len` is 2^32 for the top word of the space.
+        let first = start - word_addr;
+        for offset in first..first + len {
+            bytes[offset as usize] = host.device_read(word_addr + offset, Width::Byte)? as u8;
         }
         self.stats.mmio += 1;
         Some(endian.word_from_bytes(bytes))

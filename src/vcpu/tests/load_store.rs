@@ -238,3 +238,58 @@ fn a_load_in_a_jal_delay_slot_links_loads_and_jumps() {
     v.handle_exit(&HostExit { bad_vaddr: 0xb800_03f8, cause_bd: true, ..exit(ExcCode::AdEL, PC) }, &mut h);
     assert_eq!((get(&v, T0), get(&v, Ra), v.regs.pc), (0x41, PC + 8, 0x4020_0040));
 }
+
+/// LWL/LWR through a guest TLB entry with PFN 0xFFFFF: the last word of
+/// guest-physical space, offsets 0xffd-0xfff (issue 9). Their byte span ends
+/// at 2^32; with nothing there the guest gets a bus error, never merged zeros.
+#[test]
+fn partial_loads_at_the_top_of_guest_physical_space_without_a_device_are_bus_errors() {
+    for endian in [Endianness::Little, Endianness::Big] {
+        for (source, offset) in [("lwl", 0xffd), ("lwl", 0xfff), ("lwr", 0xffd), ("lwr", 0xfff)] {
+            let (mut v, mut h) = machine(VcpuModel::kvm_24kc(endian));
+            let gva = 0x0040_0000 + offset;
+            v.mmu.fault_answer = FaultResolution::Emulate { guest_phys: 0xffff_f000 + offset };
+            set(&mut v, A0, gva);
+            set(&mut v, T0, 0x1234_5678);
+            v.mmu.code.insert(PC, asm_one(&format!("{source} $t0, 0($a0)")));
+            v.handle_exit(&HostExit { bad_vaddr: gva, ..exit(ExcCode::TlbL, PC) }, &mut h);
+            let what = format!("{source} at {offset:#x}, {endian:?}");
+            assert_eq!(delivered(&v), (ExcCode::Dbe, PC, false, GENERAL_VECTOR), "{what}");
+            assert_eq!(get(&v, T0), 0x1234_5678, "{what}");
+        }
+    }
+}
+
+#[test]
+fn partial_loads_at_the_top_of_guest_physical_space_read_the_device_bytes_there() {
+    let (mut v, mut h) = big_endian();
+    for byte in 0xffff_fffc..=0xffff_ffff_u32 {
+        h.devices.insert(byte, byte & 0xff);
+    }
+    v.mmu.fault_answer = FaultResolution::Emulate { guest_phys: 0xffff_fffd };
+    set(&mut v, A0, 0x0040_0ffd);
+    set(&mut v, T0, 0x1122_3344);
+    v.mmu.code.insert(PC, asm_one("lwl $t0, 0($a0)"));
+    v.handle_exit(&HostExit { bad_vaddr: 0x0040_0ffd, ..exit(ExcCode::TlbL, PC) }, &mut h);
+    // Big-endian LWL at offset 1 loads bytes 1..=3 into the top of rt (MD00086, LWL).
+    assert_eq!((get(&v, T0), v.regs.pc), (0xfdfe_ff44, PC + 4));
+    let read: Vec<u32> = h.device_accesses.iter().map(|a| a.phys).collect();
+    assert_eq!(read, [0xffff_fffd, 0xffff_fffe, 0xffff_ffff]);
+}
+
+/// The word read back at the PC is not the one that trapped (the guest
+/// rewrote it; BadInstr absent): its address lies in another page, which
+/// the guest has not mapped. The resolved translation of the faulting
+/// address must not be stretched to it: the guest takes its own TLB refill.
+#[test]
+fn an_emulated_access_outside_the_faulting_page_goes_through_the_guest_translation() {
+    let (mut v, mut h) = kernel();
+    h.devices.insert(0x1f00_1010, 0);
+    v.mmu.fault_answer = FaultResolution::Emulate { guest_phys: 0x1f00_0010 };
+    set(&mut v, A0, 0x0040_0000);
+    v.mmu.code.insert(PC, asm_one("sw $t1, 0x1010($a0)"));
+    v.handle_exit(&HostExit { bad_vaddr: 0x0040_0010, ..exit(ExcCode::TlbS, PC) }, &mut h);
+    assert_eq!(delivered(&v), (ExcCode::TlbS, PC, false, REFILL_VECTOR));
+    assert_eq!(read_cp0(&v, cp0::BAD_VADDR), 0x0040_1010);
+    assert!(h.device_accesses.is_empty());
+}
