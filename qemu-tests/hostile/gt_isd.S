@@ -5,11 +5,7 @@
 attack:
     move $s6, $ra
     li $s0, 0xbbe00000
-    lw $t6, 0x68($s0)
-    SHOW "isd_before", $t6
-    sw $zero, 0x68($s0)
-    lw $t6, 0x68($s0)
-    SHOW "isd_after", $t6
+    MOVE_REG isd, 0x68
     syscall
     EXC "syscall_after"
     jr $s6

@@ -2,13 +2,6 @@
 # over the monitor (physical 0). Expected: the decode registers read back
 # unchanged and the monitor still delivers the guest's SYSCALL afterwards.
     .include "prelude.S"
-.macro MOVE_REG name, offset
-    lw $t6, \offset($s0)
-    SHOW "\name\()_before", $t6
-    sw $zero, \offset($s0)
-    lw $t6, \offset($s0)
-    SHOW "\name\()_after", $t6
-.endm
 attack:
     move $s6, $ra
     li $s0, 0xbbe00000

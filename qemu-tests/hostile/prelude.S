@@ -1,7 +1,8 @@
 # Shared start-up for the hostile guests (GNU as, no preprocessor): the class
-    .include "macros.S"
 # file includes this, then defines `attack` (called with ra; may clobber all
-# but $s6 and $sp). Output lines: "hostile: KEY field=hex ...".
+# but $s6 and $sp). The print helpers keep $s0, $s1, $s6, $t5-$t9. Output
+# lines: "hostile: KEY field=hex ...".
+    .include "macros.S"
     .set noreorder
     .set noat
     .text
@@ -64,16 +65,24 @@ puthex:
     jr $ra
     nop
 
-# show(a0 = key, a1 = value): "hostile: KEY value=XXXXXXXX".
-show:
-    move $s5, $ra
-    move $s4, $a1
+# put_key(a0 = key): "hostile: KEY" (clobbers $s3, $s2).
+put_key:
+    move $s2, $ra
     move $s3, $a0
     la $a0, s_prefix
     jal puts
     nop
     move $a0, $s3
     jal puts
+    nop
+    jr $s2
+    nop
+
+# show(a0 = key, a1 = value): "hostile: KEY value=XXXXXXXX".
+show:
+    move $s5, $ra
+    move $s4, $a1
+    jal put_key
     nop
     la $a0, s_value
     jal puts
@@ -91,12 +100,7 @@ show:
 # exceptions taken since the last show_exc, then forgets them.
 show_exc:
     move $s5, $ra
-    move $s3, $a0
-    la $a0, s_prefix
-    jal puts
-    nop
-    move $a0, $s3
-    jal puts
+    jal put_key
     nop
     la $s3, exc_record
     la $a0, s_n

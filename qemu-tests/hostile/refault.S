@@ -30,11 +30,7 @@ attack:
     EXC "beyond_ram_sw"
     # Remap the page holding a trapping MFC0 between two calls.
     MAP_TLB 2, 0x00000000, 0x1, 0x1, 0
-    la $t0, page_a
-    li $t1, 0x40000000
-    subu $t0, $t0, $t1
-    srl $t0, $t0, 6
-    ori $t0, $t0, 0x1f
+    PAGE_LO0 page_a
     mtc0 $t0, $2
     li $t0, 1
     mtc0 $t0, $3
@@ -49,11 +45,7 @@ attack:
     jalr $t9
     nop
     SHOW "remap_first", $v0
-    la $t0, page_b
-    li $t1, 0x40000000
-    subu $t0, $t0, $t1
-    srl $t0, $t0, 6
-    ori $t0, $t0, 0x1f
+    PAGE_LO0 page_b
     mtc0 $t0, $2
     ehb
     tlbwi
