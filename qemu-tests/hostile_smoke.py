@@ -13,7 +13,6 @@ in which the monitor's banner appears twice (the board rebooted).
 """
 import argparse
 import inspect
-import os
 import re
 import subprocess
 import sys
@@ -30,7 +29,7 @@ TOTAL_S = 300
 BANNER = re.compile(r"^mipsvisor \S+ on \S+: ", re.M)
 HALTED = re.compile(r"^mipsvisor: halted$", re.M)
 WAIT_STOP = r"^mipsvisor: guest stopped \(WAIT with every interrupt masked"
-REFUSED = r"mipsvisor: devices: refused"
+REFUSED = r"devices: refused"
 EXC_DBE, EXC_ADEL, EXC_ADES, EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS = 7, 4, 5, 10, 8, 2, 3
 
 
@@ -57,13 +56,12 @@ def assemble(name, cls, directory):
 def command(name, monitor, elf, log):
     """The monitor booted as the board's flash firmware where the harness can
     (flash helper), else by -kernel; with the isolation check where the
-    monitor has it (isocheck helper)."""
-    extra = ["-initrd", str(elf)]
-    kwargs = {}
+    harness passes one (isocheck helper). Only the keywords the launcher takes."""
     launcher = getattr(harness, "flash_command", None) or harness.qemu_command
-    if "check" in inspect.signature(launcher).parameters:
-        kwargs["check"] = "isolation"
-    return launcher(name, monitor, extra=extra, log=log, **kwargs)
+    check = harness.suite_check() if hasattr(harness, "suite_check") else "isolation"
+    wanted = {"extra": ["-initrd", str(elf)], "log": log, "check": check}
+    accepted = inspect.signature(launcher).parameters
+    return launcher(name, monitor, **{k: v for k, v in wanted.items() if k in accepted})
 
 
 class Run:
