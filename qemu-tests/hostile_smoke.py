@@ -222,7 +222,14 @@ def check_isa_dma(run, name):
 
 
 def check_piix4(run, name):
-    check_unchanged(run, ["pirq", "pmba", "bmiba"])
+    check_unchanged(run, ["pmba", "bmiba", "xbcs"])
+    run.ended()
+
+
+def check_flash_write(run, name):
+    for what in ("flash", "bootrom"):
+        before, after = run.value(f"{what}_before"), run.value(f"{what}_after")
+        assert before == after, f"{what} word changed: {before:#010x} -> {after:#010x}"
     run.ended()
 
 
@@ -255,6 +262,7 @@ CLASSES = {
     "gt_isd": (ALL, check_gt_isd, "vpci"),
     "isa_dma": (ALL, check_isa_dma, "vpci"),
     "piix4": (ALL, check_piix4, "vpci"),
+    "flash_write": (ALL, check_flash_write, None),
     "board_cf9": (ALL, check_board_reset, "vpci"),
     "board_fpga_reset": (ALL, check_board_reset, None),
 }
