@@ -53,15 +53,35 @@ def assemble(name, cls, directory):
     return elf
 
 
-def command(name, monitor, elf, log):
-    """The monitor booted as the board's flash firmware where the harness can
-    (flash helper), else by -kernel; with the isolation check where the
-    harness passes one (isocheck helper). Only the keywords the launcher takes."""
-    launcher = getattr(harness, "flash_command", None) or harness.qemu_command
-    check = harness.suite_check() if hasattr(harness, "suite_check") else "isolation"
+def flash_boot_available():
+    """Whether the monitor can boot as the board's flash firmware (the flash
+    helper's scripts/lib.sh build_flash)."""
+    return hasattr(harness, "flash_command") or "build_flash()" in (harness.ROOT / "scripts" / "lib.sh").read_text()
+
+
+def check_word():
+    """The isolation check word (isocheck helper), where the harness has it."""
+    if hasattr(harness, "suite_check"):
+        return harness.suite_check()
+    return "isolation" if "check" in inspect.signature(harness.qemu_command).parameters else None
+
+
+def command(name, monitor, elf, log, directory):
+    """The monitor booted as the board's flash firmware with the guest in the
+    flash where it can be (flash helper), else by -kernel with the guest as
+    -initrd; with the isolation check where the monitor has it (isocheck)."""
+    check = check_word()
+    if flash_boot_available():
+        append = f"check={check}" if check and check != "off" else ""
+        image = directory / f"{elf.stem}.bin"
+        harness._lib("build_flash", name, str(image), "--guest", str(elf), *(["--append", append] if append else []))
+        b = harness.board(name)
+        serials = ["-serial", "stdio", "-serial", "null", "-serial", f"file:{log}"]
+        return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+                "-display", "none", "-monitor", "none", *serials, "-bios", str(image)]
     wanted = {"extra": ["-initrd", str(elf)], "log": log, "check": check}
-    accepted = inspect.signature(launcher).parameters
-    return launcher(name, monitor, **{k: v for k, v in wanted.items() if k in accepted})
+    accepted = inspect.signature(harness.qemu_command).parameters
+    return harness.qemu_command(name, monitor, **{k: v for k, v in wanted.items() if k in accepted and v})
 
 
 class Run:
@@ -94,10 +114,10 @@ class Run:
         assert self.has(WAIT_STOP), "the monitor did not report the guest's final WAIT"
 
 
-def run_guest(name, monitor, elf, log):
+def run_guest(name, monitor, elf, log, directory):
     """Boots the guest; reads the console until the monitor's `halted`,
     with the watchdog. Returns the Run."""
-    with harness.Console(command(name, monitor, elf, log)) as console:
+    with harness.Console(command(name, monitor, elf, log, directory)) as console:
         last_output, started, seen = time.monotonic(), time.monotonic(), 0
         while True:
             now = time.monotonic()
@@ -276,6 +296,8 @@ def main():
     classes = args.only or list(CLASSES)
     boards = args.board or BOARDS
     runner = harness.Runner()
+    print(f"hostile: boot {'flash (-bios)' if flash_boot_available() else '-kernel, guest as -initrd'}, "
+          f"check={check_word() or 'none'}", flush=True)
     skipped = []
     with tempfile.TemporaryDirectory(prefix="mipsvisor-hostile-") as tmp:
         for name in boards:
@@ -286,15 +308,15 @@ def main():
                 applies, check, helper = CLASSES[cls]
                 if name not in applies:
                     continue
-                if cls == "sdbbp" and not hasattr(harness, "flash_command"):
+                if cls == "sdbbp" and not flash_boot_available():
                     # -kernel boot: the debug vector is QEMU's, so SDBBP cannot be contained there.
-                    skipped.append(f"{name}/{cls} (needs the flash boot: harness.flash_command)")
+                    skipped.append(f"{name}/{cls} (needs the flash boot: scripts/lib.sh build_flash)")
                     continue
                 monitor = monitor or harness.build_monitor(name, guest="")
                 elf = assemble(name, cls, directory)
                 log = directory / f"{cls}-log.txt"
                 label = f"{name}/{cls}" + (f" [needs {helper}]" if helper else "")
-                runner.check(label, lambda: check(run_guest(name, monitor, elf, log), name))
+                runner.check(label, lambda: check(run_guest(name, monitor, elf, log, directory), name))
     for s in skipped:
         print(f"SKIP {s}")
     runner.finish()
