@@ -253,6 +253,19 @@ def check_flash_write(run, name):
     run.ended()
 
 
+def check_unmapped_views(run, name):
+    assert run.exc("kseg1_write")[0] == 0
+    assert run.value("kseg1_write_seen") == 0x600dcafe, "a real-KSEG1 write did not land in the guest's own RAM"
+    n, code = run.exc("erl_useg")
+    if n == 0:
+        assert run.value("erl_readback") == 0x0badf00d
+        assert run.value("erl_write_seen") == 0x0badf00d, "with ERL, a kuseg write did not land at its guest physical"
+    else:
+        assert code in (EXC_TLBL, EXC_TLBS, EXC_ADEL, EXC_ADES), f"with ERL, kuseg gave ExcCode {code}"
+    assert run.exc("syscall_after") == (1, EXC_SYS)
+    run.ended()
+
+
 def check_board_reset(run, name):
     assert run.has(r"^mipsvisor: .*reset"), "the monitor did not report the reset"
     assert not run.has(r"^hostile: (cf9|reset) ignored$"), "the reset write was silently ignored"
@@ -282,6 +295,7 @@ CLASSES = {
     "gt_isd": (ALL, check_gt_isd, "vpci"),
     "isa_dma": (ALL, check_isa_dma, "vpci"),
     "piix4": (ALL, check_piix4, "vpci"),
+    "unmapped_views": (ALL, check_unmapped_views, None),
     "flash_write": (ALL, check_flash_write, None),
     "board_cf9": (ALL, check_board_reset, "vpci"),
     "board_fpga_reset": (ALL, check_board_reset, None),
