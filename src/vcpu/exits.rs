@@ -15,7 +15,7 @@ use super::guest_layout::Segment;
 use super::guest_tlb::VaRange;
 use super::host::{AccessKind, FaultResolution, GuestMemory, HostServices};
 use super::load_store::PhysTarget;
-use super::state::Vcpu;
+use super::state::{Vcpu, EXCEPTION_LOOP_LIMIT};
 use super::stats::ExitStats;
 use crate::cp0::fields::{Cause, ExcCode, Status};
 use crate::isa::{branch_outcome, decode, Branch, BranchOutcome, FpuConditions};
@@ -94,6 +94,10 @@ pub enum HaltReason {
     /// forever. Not delivered, so the guest's Cause and EPC still name the
     /// exception that sent it there.
     ExceptionVectorNotRam { vector: u32, guest_phys: u32 },
+    /// [`EXCEPTION_LOOP_LIMIT`] exceptions in a row were delivered with
+    /// Status.EXL already set: the guest's handler keeps faulting and never
+    /// returns. `pc` is where the last one was raised.
+    ExceptionLoop { pc: u32, exc: ExcCode },
 }
 
 /// The line the monitor prints when it stops the guest.
@@ -110,6 +114,12 @@ impl core::fmt::Display for HaltReason {
                 f,
                 "guest stopped: its exception vector {vector:#010x} is guest physical {guest_phys:#010x}, \
                  not RAM, so it cannot take exceptions"
+            ),
+            HaltReason::ExceptionLoop { pc, exc } => write!(
+                f,
+                "guest stopped: an exception loop, {EXCEPTION_LOOP_LIMIT} exceptions in a row taken with \
+                 Status.EXL set and no ERET (the last {} at {pc:#010x})",
+                exc.describe()
             ),
         }
     }
@@ -167,6 +177,9 @@ impl<M: GuestMemory> Vcpu<M> {
         }
         if self.stopped {
             return ExitOutcome::Halt(HaltReason::GuestStopped { pc: exit.epc });
+        }
+        if self.nested_deliveries >= EXCEPTION_LOOP_LIMIT {
+            return ExitOutcome::Halt(HaltReason::ExceptionLoop { pc: exit.faulting_pc(), exc: exit.exc });
         }
         self.deliver_pending_interrupt();
         ExitOutcome::Resume

@@ -74,6 +74,11 @@ impl From<BadTlbSize> for VcpuError {
     }
 }
 
+/// Exceptions delivered in a row while Status.EXL was already set (no ERET
+/// or EXL-clearing write between them) after which the guest is stopped: its
+/// exception handler faults on itself, which only a reset could end.
+pub const EXCEPTION_LOOP_LIMIT: u32 = 100_000;
+
 /// Linux's KVM-guest kernels assume a 100 MHz Count unless told otherwise.
 pub const LINUX_KVM_GUEST_TIMER_HZ: u64 = 100_000_000;
 
@@ -95,6 +100,8 @@ pub struct Vcpu<M: GuestMemory> {
     pub(super) ll_bit: bool,
     /// Set by a WAIT nothing can end (see `HaltReason::GuestStopped`).
     pub(super) stopped: bool,
+    /// Exceptions delivered since one was last delivered with EXL clear.
+    pub(super) nested_deliveries: u32,
     reported: LogOnce,
 }
 
@@ -120,6 +127,7 @@ impl<M: GuestMemory> Vcpu<M> {
             isa,
             ll_bit: false,
             stopped: false,
+            nested_deliveries: 0,
             reported: LogOnce::default(),
         };
         vcpu.arm_timer(host);
@@ -173,6 +181,11 @@ impl<M: GuestMemory> Vcpu<M> {
     /// Takes `exception` in the guest; `epc`/`in_delay_slot` as the hardware
     /// recorded them for the trapping instruction.
     pub(super) fn deliver(&mut self, exception: GuestException, epc: u32, in_delay_slot: bool) {
+        if self.cp0.status().contains(Status::EXL) {
+            self.nested_deliveries = self.nested_deliveries.saturating_add(1);
+        } else {
+            self.nested_deliveries = 0;
+        }
         self.regs.pc = self.cp0.deliver(exception, epc, in_delay_slot);
     }
 

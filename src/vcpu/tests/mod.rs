@@ -12,6 +12,7 @@ mod delay_slots;
 mod delivered_causes;
 mod dyntrans;
 mod eret_wait;
+mod exception_loop;
 mod fuzz;
 mod interrupts;
 mod load_store;
