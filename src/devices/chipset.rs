@@ -229,6 +229,26 @@ impl Chipset {
         chipset
     }
 
+    /// The GT registers that differ from the layout the allow-list assumes
+    /// (ISD at 0x1be00000, PCI I/O at 0x18000000, PCI memory at 0x10000000).
+    pub fn unexpected_windows(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        // Decode registers hold address bits 35:21 (GT-64120 datasheet).
+        [
+            (GT_ISD, super::GT_BASE >> 21),
+            (GT_PCI0IOLD, super::PCI_IO_BASE >> 21),
+            (GT_PCI0M0LD, PCI_MEM_START >> 21),
+        ]
+        .into_iter()
+        .map(|(offset, expected)| (offset, self.gt_value(self.frozen[(offset / 4) as usize]), expected))
+        .filter(|(_, found, expected)| found != expected)
+        .map(|(offset, found, _)| (offset, found))
+    }
+
+    /// How many functions on bus 0 the guest sees.
+    pub fn function_count(&self) -> usize {
+        self.functions.len()
+    }
+
     fn take_over(&mut self, hw: &mut dyn GtHardware, at: Function, role: Role) -> VirtualFunction {
         let command = self.real_config_read(hw, at, 0x04).unwrap_or(0);
         self.real_config_write(hw, at, 0x04, command & !COMMAND_BUS_MASTER & 0xffff);
@@ -343,7 +363,9 @@ impl Chipset {
     pub fn write(&mut self, hw: &mut dyn GtHardware, offset: u32, width: u32, value: u32) {
         let word = offset & !3;
         match word {
-            GT_PCI0_CFGADDR => self.cfgaddr_raw = merge_lane(self.cfgaddr_raw, offset, width, value, self.endian),
+            GT_PCI0_CFGADDR => {
+                self.cfgaddr_raw = merge_lane(self.cfgaddr_raw, offset, width, value, self.endian)
+            }
             GT_PCI0_CFGDATA => self.config_data_write(hw, offset, width, value),
             // Writing zeros clears cause bits; the guest only ever clears its master abort.
             GT_INTRCAUSE => {
@@ -354,7 +376,13 @@ impl Chipset {
             }
             _ => {
                 let physical = super::GT_BASE + offset;
-                self.refusals.refuse(hw, "write", width, physical, "GT-64120 registers are fixed by the monitor");
+                self.refusals.refuse(
+                    hw,
+                    "write",
+                    width,
+                    physical,
+                    "GT-64120 registers are fixed by the monitor",
+                );
             }
         }
     }
@@ -370,7 +398,11 @@ impl Chipset {
             // No expansion ROM is offered.
             0x30 => 0,
             0x04 => self.real_config_read(hw, at, register).unwrap_or(u32::MAX) & !COMMAND_BUS_MASTER,
-            _ => match self.functions[index].io_bases.iter().find(|(r, bar)| *r == register && bar.kind != BarKind::Absent) {
+            _ => match self.functions[index]
+                .io_bases
+                .iter()
+                .find(|(r, bar)| *r == register && bar.kind != BarKind::Absent)
+            {
                 Some((_, bar)) => bar.read(),
                 None => self.real_config_read(hw, at, register).unwrap_or(u32::MAX),
             },
@@ -391,7 +423,8 @@ impl Chipset {
         match register {
             0x04 => {
                 // Status bits are write-one-to-clear: only the written lanes may clear them.
-                let status_written = lane_mask(offset, width, self.endian, self.data_value(at, 0xffff_0000)) != 0;
+                let status_written =
+                    lane_mask(offset, width, self.endian, self.data_value(at, 0xffff_0000)) != 0;
                 let status = if status_written { value & 0xffff_0000 } else { 0 };
                 let command = value & 0xffff & !COMMAND_BUS_MASTER;
                 self.real_config_write(hw, at, register, status | command);
@@ -410,13 +443,22 @@ impl Chipset {
             }
             _ => {
                 let role = self.functions[index].role;
-                let base = self.functions[index].io_bases.iter().position(|(r, bar)| *r == register && bar.kind != BarKind::Absent);
+                let base = self.functions[index]
+                    .io_bases
+                    .iter()
+                    .position(|(r, bar)| *r == register && bar.kind != BarKind::Absent);
                 if let Some(slot) = base {
                     self.io_base_write(hw, index, slot, value, width, physical);
                 } else if role.writable(register) {
                     self.real_config_write(hw, at, register, value);
                 } else if register >= 0x40 {
-                    self.refusals.refuse(hw, "write", width, physical, "PCI configuration register not allowed");
+                    self.refusals.refuse(
+                        hw,
+                        "write",
+                        width,
+                        physical,
+                        "PCI configuration register not allowed",
+                    );
                 }
                 // Identity, class, header and expansion ROM (0x00-0x3f): read-only.
             }
@@ -427,7 +469,15 @@ impl Chipset {
 impl Chipset {
     /// A guest write of a PIIX4 I/O base (PMBA, SMBBA): checked like a BAR;
     /// the PM block stays where the monitor watches PMCNTRL.
-    fn io_base_write(&mut self, hw: &mut dyn GtHardware, index: usize, slot: usize, value: u32, width: u32, physical: u32) {
+    fn io_base_write(
+        &mut self,
+        hw: &mut dyn GtHardware,
+        index: usize,
+        slot: usize,
+        value: u32,
+        width: u32,
+        physical: u32,
+    ) {
         let (register, mut bar) = self.functions[index].io_bases[slot];
         let at = self.functions[index].at;
         let requested = value & bar.mask & 0xffff;

@@ -96,7 +96,12 @@ const MALTA: &[Window] = &[
     isa(0x0, chipset::ISA_IO_END, DeviceAccess::Refused, "ISA port not in the allow-list"),
     // Above the ISA range: the I/O BARs, which the virtual chipset keeps
     // inside this window.
-    window(PCI_IO_BASE + chipset::ISA_IO_END, PCI_IO_BASE + chipset::PCI_IO_BYTES, DeviceAccess::PassThrough, "PCI I/O space"),
+    window(
+        PCI_IO_BASE + chipset::ISA_IO_END,
+        PCI_IO_BASE + chipset::PCI_IO_BYTES,
+        DeviceAccess::PassThrough,
+        "PCI I/O space",
+    ),
     window(chipset::PCI_MEM_START, chipset::PCI_MEM_END, DeviceAccess::PassThrough, "PCI memory space"),
     // FPGA registers one by one (QEMU hw/mips/malta.c): switches, status,
     // jumpers, the LED bar and the ASCII display; I2C, GPIO and the rest refused.
@@ -266,9 +271,22 @@ mod tests {
     fn the_ports_guests_need_pass_through() {
         for (port, width) in [(0x3f8, 1), (0x2f8, 1), (0x70, 1), (0x71, 1), (0x20, 1), (0xa1, 1), (0x4d0, 1)]
             .into_iter()
-            .chain([(0x40, 1), (0x43, 1), (0x1f0, 2), (0x1f0, 4), (0x1f7, 1), (0x3f6, 1), (0x170, 2), (0x376, 1)])
+            .chain([
+                (0x40, 1),
+                (0x43, 1),
+                (0x1f0, 2),
+                (0x1f0, 4),
+                (0x1f7, 1),
+                (0x3f6, 1),
+                (0x170, 2),
+                (0x376, 1),
+            ])
         {
-            assert_eq!(classify(Platform::Malta, PCI_IO_BASE + port, width).0, DeviceAccess::PassThrough, "{port:#x}");
+            assert_eq!(
+                classify(Platform::Malta, PCI_IO_BASE + port, width).0,
+                DeviceAccess::PassThrough,
+                "{port:#x}"
+            );
         }
     }
 
@@ -296,7 +314,13 @@ mod tests {
         let mut log = RefusalLog::default();
         let mut lines = alloc::vec::Vec::new();
         for _ in 0..1000 {
-            log.refuse_with(&mut |args| lines.push(alloc::format!("{args}")), "write", 1, 0x1800_0000, "i8237");
+            log.refuse_with(
+                &mut |args| lines.push(alloc::format!("{args}")),
+                "write",
+                1,
+                0x1800_0000,
+                "i8237",
+            );
         }
         assert_eq!(lines.len(), REFUSALS_LOGGED as usize + 1);
         assert_eq!(lines[0], "devices: refused write 1 at physical 0x18000000: i8237");

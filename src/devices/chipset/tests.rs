@@ -23,7 +23,14 @@ struct FakeGt {
     iack_reads: u32,
 }
 
-fn function(device: u8, func: u8, id: u32, class: u32, header: u32, bars: &[(usize, u32, u32)]) -> FakeFunction {
+fn function(
+    device: u8,
+    func: u8,
+    id: u32,
+    class: u32,
+    header: u32,
+    bars: &[(usize, u32, u32)],
+) -> FakeFunction {
     let mut config = [0; 64];
     let mut writable = [0; 64];
     config[0] = id;
@@ -126,7 +133,8 @@ impl GtHardware for FakeGt {
         if offset == GT_PCI0_CFGDATA {
             match self.find() {
                 Some((f, dword)) => {
-                    let value = if f.at.device == 0 && endian == Endian::Big { raw.swap_bytes() } else { raw };
+                    let value =
+                        if f.at.device == 0 && endian == Endian::Big { raw.swap_bytes() } else { raw };
                     f.config[dword] = (f.config[dword] & !f.writable[dword]) | (value & f.writable[dword]);
                 }
                 None => self.regs[(GT_INTRCAUSE / 4) as usize] |= INTRCAUSE_MASTER_ABORT0,
@@ -234,7 +242,11 @@ fn sub_word_writes_to_the_data_register_cannot_set_bus_master() {
             for lane in (0..4).step_by(width as usize) {
                 guest.select(11, 0, 4);
                 guest.chipset.write(&mut guest.gt, GT_PCI0_CFGDATA + lane, width, 0xffff_ffff);
-                assert_eq!(guest.gt.config(11, 0, 4) & COMMAND_BUS_MASTER, 0, "{endian:?} width {width} lane {lane}");
+                assert_eq!(
+                    guest.gt.config(11, 0, 4) & COMMAND_BUS_MASTER,
+                    0,
+                    "{endian:?} width {width} lane {lane}"
+                );
             }
         }
         // The byte holding the command's low bits still works for I/O and memory enable.
@@ -266,7 +278,9 @@ fn clearing_mbyteswap_and_moving_windows_or_isd_are_ignored_and_logged() {
     // Issue 9: clearing MByteSwap, moving the PCI0 memory window to 0, moving ISD onto RAM.
     both_endians(|endian| {
         let mut guest = Guest::boot(endian);
-        for (offset, value) in [(GT_PCI0_CMD, 0), (GT_PCI0M0LD, 0), (GT_PCI0M0HD, 0x7f), (GT_ISD, 0), (GT_PCI0IOLD, 0)] {
+        for (offset, value) in
+            [(GT_PCI0_CMD, 0), (GT_PCI0M0LD, 0), (GT_PCI0M0HD, 0x7f), (GT_ISD, 0), (GT_PCI0IOLD, 0)]
+        {
             let before = guest.chipset.read(&mut guest.gt, offset, 4);
             let raw = raw_word(guest.endian, value);
             guest.chipset.write(&mut guest.gt, offset, 4, raw);
@@ -309,14 +323,19 @@ fn bar_sizing_is_emulated_and_bars_stay_inside_the_windows() {
         assert_eq!(guest.config_read(11, 0, 0x10), Some(0x1021));
         // Issue 9: a memory BAR over the monitor (physical 0) or the GT's
         // registers, an I/O BAR over the ISA DMA ports: refused, logged.
-        for (register, value) in [(0x14, 0x0000_0000 | 0x180), (0x14, 0x1be0_0000), (0x14, 0x1800_0000), (0x10, 0x0fe0)]
+        for (register, value) in
+            [(0x14, 0x0000_0000 | 0x180), (0x14, 0x1be0_0000), (0x14, 0x1800_0000), (0x10, 0x0fe0)]
         {
             guest.config_write(11, 0, register, value);
         }
         guest.config_write(11, 0, 0x10, 0x0000_0000 | 0x20);
         assert_eq!(guest.gt.config(11, 0, 0x10), 0x1021);
         assert_eq!(guest.gt.config(11, 0, 0x14), 0x1000_0000);
-        assert!(guest.gt.log.iter().any(|l| l.contains("BAR outside the fixed PCI window")), "{:?}", guest.gt.log);
+        assert!(
+            guest.gt.log.iter().any(|l| l.contains("BAR outside the fixed PCI window")),
+            "{:?}",
+            guest.gt.log
+        );
     });
 }
 
@@ -371,5 +390,18 @@ fn the_host_bridge_offers_no_bars() {
         guest.config_write(0, 0, 0x10, u32::MAX);
         assert_eq!(guest.config_read(0, 0, 0x10), Some(0));
         assert_eq!(guest.gt.config(0, 0, 0x10), 8);
+    });
+}
+
+#[test]
+fn boot_checks_the_windows_the_allow_list_assumes() {
+    both_endians(|endian| {
+        let guest = Guest::boot(endian);
+        assert_eq!(guest.chipset.unexpected_windows().count(), 0);
+        assert_eq!(guest.chipset.function_count(), 6);
+        let mut gt = FakeGt::malta(endian);
+        gt.regs[(GT_ISD / 4) as usize] = 0;
+        let chipset = Chipset::boot(&mut gt, endian);
+        assert_eq!(chipset.unexpected_windows().collect::<Vec<_>>(), vec![(GT_ISD, 0)]);
     });
 }
