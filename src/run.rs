@@ -56,7 +56,7 @@ impl Host {
     /// Logs a refused access (bounded) for the guest's `what` of `width` at `phys`.
     fn refuse(&mut self, what: &str, phys: u32, width: Width, why: &str) {
         if let Some(chipset) = &mut self.chipset {
-            chipset.refusals.refuse(&mut RealGt, what, width.bytes(), phys, why);
+            chipset.refusals.refuse(&mut RealGt, what, width.bytes(), phys, format_args!("{why}"));
         }
     }
 }

@@ -36,6 +36,7 @@ pub const GT_PCI0IOHD: u32 = 0x050;
 pub const GT_PCI0M0LD: u32 = 0x058;
 pub const GT_PCI0M0HD: u32 = 0x060;
 pub const GT_ISD: u32 = 0x068;
+pub const GT_PCI0IOREMAP: u32 = 0x0f0;
 pub const GT_PCI0_CMD: u32 = 0xc00;
 pub const GT_INTRCAUSE: u32 = 0xc18;
 pub const GT_PCI0_IACK: u32 = 0xc34;
@@ -63,6 +64,12 @@ pub const PIIX4_PM_BASE: u32 = 0x1000;
 pub struct Function {
     pub device: u8,
     pub function: u8,
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "00:{:02x}.{}", self.device, self.function)
+    }
 }
 
 impl Function {
@@ -189,6 +196,10 @@ impl Chipset {
     /// finds the functions on bus 0, sizes their BARs and turns bus
     /// mastering off everywhere.
     pub fn boot(hw: &mut dyn GtHardware, endian: Endian) -> Chipset {
+        // PCI I/O address 0 at the window's base, as YAMON leaves it: QEMU's
+        // GT copies the window base into the remap register, and Linux
+        // would take that for the PCI address of port 0.
+        hw.gt_write_raw(GT_PCI0IOREMAP, 0);
         let frozen = (0..GT_BLOCK_BYTES / 4)
             .map(|i| match i * 4 {
                 // Reading these has side effects (interrupt acknowledge) or
@@ -376,13 +387,15 @@ impl Chipset {
             }
             _ => {
                 let physical = super::GT_BASE + offset;
-                self.refusals.refuse(
-                    hw,
-                    "write",
-                    width,
-                    physical,
-                    "GT-64120 registers are fixed by the monitor",
-                );
+                let index = (word / 4) as usize;
+                let frozen = self.frozen.get(index).copied().unwrap_or(0);
+                // Writing back what the register holds (Linux's set-up does) changes nothing.
+                if merge_lane(frozen, offset, width, value, self.endian) != frozen {
+                    let why = format_args!(
+                        "GT-64120 register {word:#05x} is fixed by the monitor (value {value:#x})"
+                    );
+                    self.refusals.refuse(hw, "write", width, physical, why);
+                }
             }
         }
     }
@@ -434,7 +447,10 @@ impl Chipset {
                 if let Some(address) = bar_write(bar, value) {
                     self.real_config_write(hw, at, register, address);
                 } else if bar.kind != BarKind::Absent && !bar.sizing && value & bar.mask != 0 {
-                    self.refusals.refuse(hw, "write", width, physical, "BAR outside the fixed PCI window");
+                    let why = format_args!(
+                        "BAR {register:#04x} of {at} at {value:#x}, outside the fixed PCI window"
+                    );
+                    self.refusals.refuse(hw, "write", width, physical, why);
                 }
             }
             0x0c | 0x3c => {
@@ -452,13 +468,10 @@ impl Chipset {
                 } else if role.writable(register) {
                     self.real_config_write(hw, at, register, value);
                 } else if register >= 0x40 {
-                    self.refusals.refuse(
-                        hw,
-                        "write",
-                        width,
-                        physical,
-                        "PCI configuration register not allowed",
+                    let why = format_args!(
+                        "configuration register {register:#04x} of {at} is not writable (value {value:#x})"
                     );
+                    self.refusals.refuse(hw, "write", width, physical, why);
                 }
                 // Identity, class, header and expansion ROM (0x00-0x3f): read-only.
             }
@@ -487,7 +500,8 @@ impl Chipset {
             _ if bar.sizing || requested == 0 => {}
             _ => {
                 bar.address = self.real_config_read(hw, at, register).unwrap_or(0) & bar.mask & 0xffff;
-                self.refusals.refuse(hw, "write", width, physical, "PIIX4 I/O base moved");
+                let why = format_args!("PIIX4 I/O base {register:#04x} of {at} moved to {value:#x}");
+                self.refusals.refuse(hw, "write", width, physical, why);
             }
         }
         self.functions[index].io_bases[slot].1 = bar;

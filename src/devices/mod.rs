@@ -110,7 +110,7 @@ const MALTA: &[Window] = &[
     window(0x1f00_0210, 0x1f00_0214, DeviceAccess::ReadOnly, "FPGA jumpers"),
     window(0x1f00_0400, 0x1f00_0404, DeviceAccess::PassThrough, "FPGA LED bar"),
     window(0x1f00_0408, 0x1f00_040c, DeviceAccess::PassThrough, "FPGA ASCII word"),
-    window(0x1f00_0410, 0x1f00_0450, DeviceAccess::PassThrough, "FPGA ASCII display"),
+    window(0x1f00_0410, 0x1f00_0458, DeviceAccess::PassThrough, "FPGA ASCII display"),
     window(0x1f00_0000, 0x1f00_1000, DeviceAccess::Refused, "FPGA register not in the allow-list"),
     window(0x1fc0_0010, 0x1fc0_0014, DeviceAccess::ReadOnly, "board revision"),
 ];
@@ -139,7 +139,14 @@ pub struct RefusalLog {
 }
 
 impl RefusalLog {
-    pub fn refuse(&mut self, hw: &mut dyn GtHardware, what: &str, width: u32, physical: u32, why: &str) {
+    pub fn refuse(
+        &mut self,
+        hw: &mut dyn GtHardware,
+        what: &str,
+        width: u32,
+        physical: u32,
+        why: fmt::Arguments<'_>,
+    ) {
         self.refuse_with(&mut |args| hw.log(args), what, width, physical, why);
     }
 
@@ -149,7 +156,7 @@ impl RefusalLog {
         what: &str,
         width: u32,
         physical: u32,
-        why: &str,
+        why: fmt::Arguments<'_>,
     ) {
         self.count = self.count.saturating_add(1);
         if self.count <= REFUSALS_LOGGED {
@@ -302,6 +309,7 @@ mod tests {
     fn fpga_registers_are_allowed_one_by_one() {
         assert_eq!(classify(Platform::Malta, 0x1f00_0400, 4).0, DeviceAccess::PassThrough);
         assert_eq!(classify(Platform::Malta, 0x1f00_0418, 4).0, DeviceAccess::PassThrough);
+        assert_eq!(classify(Platform::Malta, 0x1f00_0450, 4).0, DeviceAccess::PassThrough);
         assert_eq!(classify(Platform::Malta, 0x1f00_0200, 4).0, DeviceAccess::ReadOnly);
         // I2C and GPIO, and the break/reset register.
         for phys in [0x1f00_0b00, 0x1f00_0b10, 0x1f00_0800, 0x1f00_0508, 0x1f00_0000] {
@@ -319,7 +327,7 @@ mod tests {
                 "write",
                 1,
                 0x1800_0000,
-                "i8237",
+                format_args!("i8237"),
             );
         }
         assert_eq!(lines.len(), REFUSALS_LOGGED as usize + 1);
