@@ -148,19 +148,29 @@ impl Role {
         }
     }
 
-    /// Device-specific (0x40-0xFF) registers whose writes reach the device:
-    /// routing and timing, none of them able to move a decoder or start DMA.
-    fn writable(self, register: u8) -> bool {
-        match self {
-            // PIRQ routing to the ISA interrupt controllers.
-            Role::Piix4Isa => (0x60..0x64).contains(&register),
+    /// The bits of device-specific dword `register` (0x40-0xFF) whose
+    /// writes reach the device: routing, timing and chipset tuning, none of
+    /// them able to move a decoder or start DMA (PIIX4 datasheet).
+    fn writable_bits(self, register: u8) -> u32 {
+        match (self, register) {
+            // PIRQ routing to the ISA interrupt controllers; serial IRQ control.
+            (Role::Piix4Isa, 0x60) => u32::MAX,
+            (Role::Piix4Isa, 0x64) => 0xff,
+            // Top of memory (0x69): which ISA DMA cycles go to RAM; the
+            // i8237 itself is refused, so nothing can start such a cycle.
+            (Role::Piix4Isa, 0x68) => 0xff00,
+            // Deterministic latency control (0x82).
+            (Role::Piix4Isa, 0x80) => 0x00ff_0000,
+            // GENCFG: the serial IRQ enable bit only.
+            (Role::Piix4Isa, 0xb0) => 0x0001_0000,
             // IDE timing; without BAR4 (hidden) no bus-master transfer can start.
-            Role::Piix4Ide => (0x40..0x4c).contains(&register),
-            // USB legacy-support (keyboard emulation off).
-            Role::Piix4Usb => register == 0xc0,
-            // PM I/O enable (PMREGMISC) and SMBus host configuration.
-            Role::Piix4Pm => register == 0x80 || register == 0xd0,
-            Role::HostBridge | Role::Other => false,
+            (Role::Piix4Ide, 0x40 | 0x44 | 0x48) => u32::MAX,
+            // USB legacy support (keyboard emulation off).
+            (Role::Piix4Usb, 0xc0) => 0xffff,
+            // PM I/O enable (PMREGMISC) and SMBus host configuration (0xD2).
+            (Role::Piix4Pm, 0x80) => 0xff,
+            (Role::Piix4Pm, 0xd0) => 0x00ff_0000,
+            _ => 0,
         }
     }
 }
@@ -431,6 +441,7 @@ impl Chipset {
         let at = self.functions[index].at;
         // The whole register as the guest means it, its other lanes as they read now.
         let current = self.config_data_read(hw);
+        let current_value = self.data_value(at, current);
         let value = self.data_value(at, merge_lane(current, offset, width, value, self.endian));
         let physical = super::GT_BASE + offset;
         match register {
@@ -465,13 +476,20 @@ impl Chipset {
                     .position(|(r, bar)| *r == register && bar.kind != BarKind::Absent);
                 if let Some(slot) = base {
                     self.io_base_write(hw, index, slot, value, width, physical);
-                } else if role.writable(register) {
-                    self.real_config_write(hw, at, register, value);
                 } else if register >= 0x40 {
-                    let why = format_args!(
-                        "configuration register {register:#04x} of {at} is not writable (value {value:#x})"
-                    );
-                    self.refusals.refuse(hw, "write", width, physical, why);
+                    let mask = role.writable_bits(register);
+                    let real = if mask == 0 {
+                        current_value
+                    } else {
+                        self.real_config_read(hw, at, register).unwrap_or(0)
+                    };
+                    if mask != 0 {
+                        self.real_config_write(hw, at, register, (real & !mask) | (value & mask));
+                    }
+                    if (value ^ real) & !mask != 0 {
+                        let why = format_args!("configuration register {register:#04x} of {at} is not writable (value {value:#x})");
+                        self.refusals.refuse(hw, "write", width, physical, why);
+                    }
                 }
                 // Identity, class, header and expansion ROM (0x00-0x3f): read-only.
             }

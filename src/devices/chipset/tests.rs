@@ -369,7 +369,14 @@ fn piix4_function_registers_follow_the_policy() {
         guest.config_write(10, 1, 0x40, 0x8000_8000);
         assert_eq!(guest.gt.config(10, 1, 0x40), 0x8000_8000);
         guest.config_write(10, 0, 0x68, 0xffff_ffff);
-        assert_eq!(guest.gt.config(10, 0, 0x68), 0);
+        assert_eq!(guest.gt.config(10, 0, 0x68), 0xff00, "only top of memory (0x69) is writable");
+        guest.config_write(10, 0, 0xb0, 0xffff_ffff);
+        assert_eq!(guest.gt.config(10, 0, 0xb0), 0x1_0000, "only the serial IRQ enable is writable");
+        // Rewriting a register's value as it reads is no refusal.
+        let before = guest.gt.log.len();
+        let value = guest.config_read(10, 0, 0xb0).unwrap();
+        guest.config_write(10, 0, 0xb0, value);
+        assert_eq!(guest.gt.log.len(), before);
         // PMBA only where the monitor watches PMCNTRL.
         guest.config_write(10, 3, 0x40, 0x1001);
         assert_eq!(guest.gt.config(10, 3, 0x40), 0x1001);
