@@ -52,6 +52,10 @@ def shell_session(name, mode, selftests):
         assert re.search(rf"^\s+{pid}\s+ready\s+\d+\s+spin$", out, re.M), f"ps: {out!r}"
         out = c.command("kill " + pid)
         assert f"pid {pid} killed" in out, f"kill: {out!r}"
+        out = c.command("pci")
+        listing = [line for line in out.splitlines() if line.startswith("pci ")]
+        assert any(" id 8086:7111 " in line for line in listing), f"pci: no PIIX4 IDE in {out!r}"
+        selftests[(name, mode, "pci")] = listing
         out = c.command("selftest", timeout=300)
         summary = re.search(r"selftest: (\d+) passed, (\d+) failed", out)
         assert summary, "selftest printed no summary"
@@ -77,6 +81,27 @@ def same_selftest_transcripts(name, selftests):
     assert len(native) >= 60, f"only {len(native)} selftest checks"
 
 
+def native_pci_as_the_monitor_shows_it(line):
+    """The native listing with the monitor's documented differences: Bus
+    Master Enable never on, the PIIX4 IDE bus-master BAR (BAR4) hidden."""
+    command = re.search(r" command ([0-9a-f]{4})$", line)
+    if command:
+        return line[:command.start(1)] + f"{int(command.group(1), 16) & ~4:04x}"
+    if line.startswith("pci 00:0a.1 bars"):
+        bars = line.split()[3:]
+        bars[4] = "00000000"
+        return "pci 00:0a.1 bars " + " ".join(bars)
+    return line
+
+
+def same_pci_listings(name, selftests):
+    native, monitor = selftests.get((name, "native", "pci")), selftests.get((name, "monitor", "pci"))
+    assert native and monitor, "a pci listing is missing (see the session checks)"
+    expected = [native_pci_as_the_monitor_shows_it(line) for line in native]
+    assert expected == monitor, "pci listings differ:\n  native:  " + "\n  native:  ".join(native) + \
+        "\n  monitor: " + "\n  monitor: ".join(monitor)
+
+
 def main():
     args = sys.argv[1:]
     native_only = "--native-only" in args
@@ -89,6 +114,7 @@ def main():
             runner.check(f"{name}/{mode}/shell", shell_session, name, mode, selftests)
         if len(modes) == 2:
             runner.check(f"{name}/selftest-differential", same_selftest_transcripts, name, selftests)
+            runner.check(f"{name}/pci-differential", same_pci_listings, name, selftests)
     runner.finish()
 
 

@@ -31,7 +31,34 @@ struct Host {
     reset_requested: bool,
     /// A soft-off write held back until the monitor has reported the run.
     power_off: Option<DeviceWrite>,
-    pci: devices::PciConfig,
+    /// The virtual GT-64120 and PCI configuration space (Malta only).
+    chipset: Option<devices::Chipset>,
+}
+
+/// The real GT-64120's registers, for the virtual chipset only.
+struct RealGt;
+
+impl devices::GtHardware for RealGt {
+    fn gt_read_raw(&mut self, offset: u32) -> u32 {
+        device_load(devices::GT_BASE + offset, Width::Word)
+    }
+
+    fn gt_write_raw(&mut self, offset: u32, raw: u32) {
+        device_store(devices::GT_BASE + offset, Width::Word, raw)
+    }
+
+    fn log(&mut self, message: fmt::Arguments<'_>) {
+        crate::console::log_args(message);
+    }
+}
+
+impl Host {
+    /// Logs a refused access (bounded) for the guest's `what` of `width` at `phys`.
+    fn refuse(&mut self, what: &str, phys: u32, width: Width, why: &str) {
+        if let Some(chipset) = &mut self.chipset {
+            chipset.refusals.refuse(&mut RealGt, what, width.bytes(), phys, format_args!("{why}"));
+        }
+    }
 }
 
 /// A guest device write, kept to be performed later.
@@ -84,28 +111,45 @@ impl HostServices for Host {
     }
 
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
-        match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
-            DeviceAccess::PassThrough
-            | DeviceAccess::ReadOnly
-            | DeviceAccess::PciConfigData
-            | DeviceAccess::PowerControl => Some(device_load(phys, width)),
-            DeviceAccess::BoardReset => Some(0),
-            DeviceAccess::Hidden => Some(u32::MAX >> (32 - 8 * width.bytes())),
+        let (access, what) = devices::classify(self.boot.board.platform, phys, width.bytes());
+        match access {
+            DeviceAccess::PassThrough | DeviceAccess::ReadOnly | DeviceAccess::PowerControl => {
+                Some(device_load(phys, width))
+            }
+            DeviceAccess::BoardReset | DeviceAccess::ResetControl => Some(0),
+            DeviceAccess::Hidden => Some(devices::absent_device_value(width.bytes())),
+            DeviceAccess::Refused => {
+                self.refuse("read", phys, width, what);
+                Some(devices::absent_device_value(width.bytes()))
+            }
+            DeviceAccess::Chipset => match &mut self.chipset {
+                Some(chipset) => Some(chipset.read(&mut RealGt, phys - devices::GT_BASE, width.bytes())),
+                None => None,
+            },
             DeviceAccess::Unclaimed => None,
         }
     }
 
     fn device_write(&mut self, phys: u32, width: Width, value: u32) -> bool {
-        match devices::classify(self.boot.board.platform, phys, width.bytes()).0 {
+        let (access, what) = devices::classify(self.boot.board.platform, phys, width.bytes());
+        match access {
             DeviceAccess::PassThrough => {
-                if phys == devices::GT_PCI0_CONFIG_ADDRESS && width == Width::Word {
-                    self.pci.address_written(value);
-                }
                 device_store(phys, width, value);
                 true
             }
-            DeviceAccess::PciConfigData => {
-                device_store(phys, width, self.pci.filter_data_write(phys & 3, width.bytes(), value));
+            DeviceAccess::Chipset => match &mut self.chipset {
+                Some(chipset) => {
+                    chipset.write(&mut RealGt, phys - devices::GT_BASE, width.bytes(), value);
+                    true
+                }
+                None => false,
+            },
+            DeviceAccess::Refused => {
+                self.refuse("write", phys, width, what);
+                true
+            }
+            DeviceAccess::ResetControl => {
+                self.reset_requested |= devices::is_board_reset(value);
                 true
             }
             DeviceAccess::PowerControl => {
@@ -272,8 +316,18 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         guest_ram_phys: window.host_phys_base,
         reset_requested: false,
         power_off: None,
-        pci: Default::default(),
+        chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
+            .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
     };
+    if let Some(chipset) = &host.chipset {
+        println!(
+            "mipsvisor: virtual PCI host bridge: {} functions on bus 0, bus mastering off",
+            chipset.function_count()
+        );
+        for (offset, found) in chipset.unexpected_windows() {
+            println!("mipsvisor: GT-64120 register {offset:#05x} holds {found:#x}, not the layout the device allow-list assumes");
+        }
+    }
     let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
         .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
     vcpu.dyntrans = match boot.info.option("dyntrans") {

@@ -26,6 +26,7 @@ const COMMANDS: &[Command] = &[
     },
     Command { name: "selftest", help: "run the CPU conformance checks", run: selftest },
     Command { name: "bench", help: "micro-benchmarks in Count ticks", run: bench },
+    Command { name: "pci", help: "bus 0's PCI functions: identity, command, BARs", run: crate::pci::list },
     Command { name: "halt", help: "stop the guest", run: halt },
 ];
 

@@ -17,6 +17,7 @@ mod commands;
 #[allow(dead_code)] // the full register catalogue, used piecemeal
 mod cp0;
 mod mm;
+mod pci;
 mod sched;
 mod selftest;
 mod shell;
