@@ -19,6 +19,16 @@ pub fn handle(frame: &mut TrapFrame) {
         frame.epc = crate::arch::resume_after_wait_region(frame.epc);
         return;
     }
+    if frame.vector == crate::arch::flash::DEBUG_EXIT_VECTOR {
+        // SDBBP (or another debug exception) in the monitor's own code: a bug.
+        println!(
+            "mipsvisor: debug exception (SDBBP) in the monitor itself at {:#x}; its registers:\n{}",
+            frame.epc,
+            Dump(frame)
+        );
+        println!("mipsvisor: halted");
+        crate::arch::halt()
+    }
     println!("mipsvisor: unexpected {}", Dump(frame));
     println!("mipsvisor: halted");
     crate::arch::halt()

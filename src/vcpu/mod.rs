@@ -29,6 +29,7 @@ pub mod tlb_instructions;
 pub mod dump;
 pub mod dyntrans;
 mod emulate;
+pub mod debug_exit;
 pub mod exits;
 pub mod host;
 mod load_store;

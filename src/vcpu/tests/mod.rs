@@ -10,6 +10,7 @@ mod cache_ops;
 mod cop0_moves;
 mod delay_slots;
 mod delivered_causes;
+mod debug_exit;
 mod dyntrans;
 mod eret_wait;
 mod interrupts;
