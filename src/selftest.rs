@@ -11,9 +11,10 @@ use crate::arch;
 use crate::boot::Boot;
 
 mod mmid;
+mod sdbbp;
 
 /// Names accepted by `selftest=`.
-pub const NAMES: &[&str] = &["fault", "refill", "mmid"];
+pub const NAMES: &[&str] = &["fault", "refill", "mmid", "sdbbp"];
 
 /// Runs the selftest `name`; false (after saying which exist) if there is none.
 pub fn run(name: &str, boot: &Boot) -> bool {
@@ -22,6 +23,9 @@ pub fn run(name: &str, boot: &Boot) -> bool {
         "refill" => refill(boot),
         "mmid" => {
             mmid::run(boot);
+        }
+        "sdbbp" => {
+            sdbbp::run(boot);
         }
         other => {
             println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", "));
