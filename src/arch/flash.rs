@@ -59,6 +59,7 @@ macro_rules! first_byte_of_word {
 core::arch::global_asm!(
     asm_word_macros!(),
     r#"
+    # Registers named alike in o32 and n64 only ($t4-$t7 are not).
     # A 32-bit constant, sign-extended on MIPS64 (KSEG0/KSEG1 addresses).
     .macro LI32 reg, value
         lui     \reg, ((\value) >> 16) & 0xffff
@@ -124,22 +125,22 @@ flash_reset:
     lw      $t1, 4($s1)
     lw      $t2, 8($s1)
     beqz    $t1, 4f
-    lw      $t6, 12($s1)
-    LI32    $t4, {flash_base}
-    addu    $t0, $t0, $t4
-    LI32    $t4, 0x1fffffff
-    and     $t2, $t2, $t4
-    LI32    $t4, 0xa0000000
-    or      $t2, $t2, $t4
-    move    $t5, $zero
-3:  lw      $t4, 0($t0)
-    sw      $t4, 0($t2)
-    addu    $t5, $t5, $t4
+    lw      $t8, 12($s1)
+    LI32    $v0, {flash_base}
+    addu    $t0, $t0, $v0
+    LI32    $v0, 0x1fffffff
+    and     $t2, $t2, $v0
+    LI32    $v0, 0xa0000000
+    or      $t2, $t2, $v0
+    move    $v1, $zero
+3:  lw      $v0, 0($t0)
+    sw      $v0, 0($t2)
+    addu    $v1, $v1, $v0
     addiu   $t0, $t0, 4
     addiu   $t1, $t1, -4
     bnez    $t1, 3b
     addiu   $t2, $t2, 4
-    bne     $t5, $t6, flash_bad_segment
+    bne     $v1, $t8, flash_bad_segment
     nop
 4:  addiu   $s2, $s2, -1
     bnez    $s2, 2b
@@ -198,9 +199,9 @@ flash_fail:
     r#"
     beqz    $t3, 8f
     nop
-7:  lbu     $t4, 5($t0)
-    andi    $t4, $t4, 0x20
-    beqz    $t4, 7b
+7:  lbu     $v0, 5($t0)
+    andi    $v0, $v0, 0x20
+    beqz    $v0, 7b
     nop
     sb      $t3, 0($t0)
     addiu   $t2, $t2, -1
