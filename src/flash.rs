@@ -100,7 +100,9 @@ pub enum GuestPlacement<'a> {
     /// Stored in the flash and copied to `GUEST_LOAD_PHYS` by the stub.
     InFlash(&'a [u8]),
     /// Put at `GUEST_LOAD_PHYS` by the board's loader (QEMU `-device loader`).
-    InRam { bytes: u32 },
+    InRam {
+        bytes: u32,
+    },
 }
 
 /// What goes into an image.
@@ -119,19 +121,37 @@ pub struct ImageSpec<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FlashError {
-    StubTooLarge { bytes: usize },
+    StubTooLarge {
+        bytes: usize,
+    },
     /// The stub uses the word QEMU overwrites with the board ID.
     StubUsesBoardIdWord,
-    TooLarge { bytes: usize },
-    BadMonitorLoad { load: u32 },
+    TooLarge {
+        bytes: usize,
+    },
+    BadMonitorLoad {
+        load: u32,
+    },
     BootBlock(String),
     /// Reading an image back.
-    Truncated { bytes: usize },
-    BadMagic { found: u32 },
-    BadVersion { found: u32 },
+    Truncated {
+        bytes: usize,
+    },
+    BadMagic {
+        found: u32,
+    },
+    BadVersion {
+        found: u32,
+    },
     HeaderChecksum,
-    SegmentOutsideImage { index: usize },
-    SegmentChecksum { index: usize, expected: u32, found: u32 },
+    SegmentOutsideImage {
+        index: usize,
+    },
+    SegmentChecksum {
+        index: usize,
+        expected: u32,
+        found: u32,
+    },
 }
 
 impl fmt::Display for FlashError {
@@ -375,7 +395,8 @@ mod tests {
             assert_eq!(header.segments[2].bytes, 0);
             // The boot block, as the stub leaves it in RAM, holds the command line.
             let block = header.segments[1];
-            let mut ram: Vec<u8> = image[block.offset as usize..(block.offset + block.bytes) as usize].to_vec();
+            let mut ram: Vec<u8> =
+                image[block.offset as usize..(block.offset + block.bytes) as usize].to_vec();
             if endian == Endian::Little {
                 ram.chunks_mut(4).for_each(|w| w.reverse());
             }
@@ -419,7 +440,10 @@ mod tests {
     fn what_does_not_fit_is_refused() {
         let mut stub = stub();
         stub[BOARD_ID_OFFSET] = 1;
-        assert_eq!(build(&spec(Endian::Big, &stub, GuestPlacement::None)), Err(FlashError::StubUsesBoardIdWord));
+        assert_eq!(
+            build(&spec(Endian::Big, &stub, GuestPlacement::None)),
+            Err(FlashError::StubUsesBoardIdWord)
+        );
         let big = vec![0u8; STUB_BYTES + 4];
         assert!(matches!(
             build(&spec(Endian::Big, &big, GuestPlacement::None)),

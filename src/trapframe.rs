@@ -29,8 +29,8 @@ impl Vector {
             Vector::Interrupt,
             Vector::Debug,
         ]
-            .into_iter()
-            .find(|v| *v as usize == offset)
+        .into_iter()
+        .find(|v| *v as usize == offset)
     }
 
     pub fn describe(self) -> &'static str {

@@ -48,7 +48,8 @@ fn read_monitor(data: &[u8]) -> Result<Monitor, String> {
         let at = (low(p.p_vaddr) - start) as usize;
         bytes[at..at + from.len()].copy_from_slice(from);
     }
-    let (symbols, names) = file.symbol_table().map_err(|e| format!("symbols: {e}"))?.ok_or("no symbol table")?;
+    let (symbols, names) =
+        file.symbol_table().map_err(|e| format!("symbols: {e}"))?.ok_or("no symbol table")?;
     let symbol = |name: &str| -> Result<u32, String> {
         symbols
             .iter()
@@ -78,7 +79,8 @@ fn stripped(data: &[u8]) -> Result<Vec<u8>, String> {
         .unwrap_or(0);
     let mut out = data[..phdrs_end.max(segments_end).min(data.len())].to_vec();
     // No section headers any more: zero e_shoff, e_shnum and e_shstrndx.
-    let (shoff, shnum_at) = if file.ehdr.class == elf::file::Class::ELF32 { (0x20, 0x30) } else { (0x28, 0x3c) };
+    let (shoff, shnum_at) =
+        if file.ehdr.class == elf::file::Class::ELF32 { (0x20, 0x30) } else { (0x28, 0x3c) };
     let width = if file.ehdr.class == elf::file::Class::ELF32 { 4 } else { 8 };
     out[shoff..shoff + width].fill(0);
     out[shnum_at..shnum_at + 4].fill(0);

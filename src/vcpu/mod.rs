@@ -26,10 +26,10 @@ pub mod model;
 pub mod tlb_instructions;
 
 // Trap-and-emulate: state, exit dispatch, emulation.
+pub mod debug_exit;
 pub mod dump;
 pub mod dyntrans;
 mod emulate;
-pub mod debug_exit;
 pub mod exits;
 pub mod host;
 mod load_store;

@@ -8,9 +8,9 @@ mod fakes;
 
 mod cache_ops;
 mod cop0_moves;
+mod debug_exit;
 mod delay_slots;
 mod delivered_causes;
-mod debug_exit;
 mod dyntrans;
 mod eret_wait;
 mod interrupts;
