@@ -45,6 +45,16 @@ def sdbbp_selftest_from_flash(name):
         c.expect(SDBBP_PASS, timeout=30)
 
 
+def sdbbp_in_the_monitor_is_reported(name):
+    image = harness.build_flash(name, out=str(harness.ROOT / "target" / "flash" / f"{name}-sdbbp-monitor.bin"),
+                                append="selftest=sdbbp-monitor")
+    with harness.Console(harness.flash_command(name, image)) as c:
+        c.expect(r"^mipsvisor: debug exception \(SDBBP\) in the monitor itself at 0x[0-9a-f]+", timeout=60)
+        c.expect(r"exception: .* via debug vector \(SDBBP\)", timeout=10)
+        c.expect(r"^mipsvisor: halted", timeout=10)
+    assert "FAIL" not in c.transcript, c.transcript
+
+
 def kernel_boot_says_whether_sdbbp_is_contained(name):
     elf = harness.build_monitor(name, guest="")
     with harness.Console(harness.qemu_command(name, elf, append="selftest=sdbbp")) as c:
@@ -89,6 +99,7 @@ def main():
     runner = harness.Runner()
     for name in boards:
         runner.check(f"{name}/sdbbp-from-flash", sdbbp_selftest_from_flash, name)
+        runner.check(f"{name}/sdbbp-in-monitor", sdbbp_in_the_monitor_is_reported, name)
         runner.check(f"{name}/kernel-boot-sdbbp-line", kernel_boot_says_whether_sdbbp_is_contained, name)
         runner.check(f"{name}/guest-os-from-flash", guest_os_from_flash, name)
     first = boards[0]

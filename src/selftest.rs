@@ -14,7 +14,7 @@ mod mmid;
 mod sdbbp;
 
 /// Names accepted by `selftest=`.
-pub const NAMES: &[&str] = &["fault", "refill", "mmid", "sdbbp"];
+pub const NAMES: &[&str] = &["fault", "refill", "mmid", "sdbbp", "sdbbp-monitor"];
 
 /// Runs the selftest `name`; false (after saying which exist) if there is none.
 pub fn run(name: &str, boot: &Boot) -> bool {
@@ -27,6 +27,7 @@ pub fn run(name: &str, boot: &Boot) -> bool {
         "sdbbp" => {
             sdbbp::run(boot);
         }
+        "sdbbp-monitor" => sdbbp::in_monitor(),
         other => {
             println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", "));
             return false;

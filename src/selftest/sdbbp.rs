@@ -85,3 +85,12 @@ pub fn run(boot: &Boot) -> bool {
     );
     true
 }
+
+/// `selftest=sdbbp-monitor`: SDBBP in the monitor's own code (a bug if it
+/// ever happens) must end in a report naming it and a halt, not a return.
+pub fn in_monitor() {
+    println!("selftest sdbbp-monitor: executing SDBBP in the monitor");
+    // SAFETY: the debug vector's exit reports and halts; nothing returns here.
+    unsafe { core::arch::asm!("sdbbp") };
+    println!("selftest sdbbp-monitor: FAIL: SDBBP returned to the monitor");
+}
