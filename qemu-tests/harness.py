@@ -81,6 +81,38 @@ def qemu_command(name, kernel, append="", extra=(), log=None, qemu=None):
             "-kernel", kernel, "-append", append, *extra]
 
 
+# Where the board's loader puts a guest too big for the flash (flash::GUEST_LOAD_PHYS).
+GUEST_LOAD_PHYS = 0x04000000
+
+
+def build_flash(name, out=None, guest=None, guest_in_ram=None, append=""):
+    """The monitor for a Malta board as its flash image (scripts/lib.sh
+    build_flash): `guest` stored in the flash, or `guest_in_ram` only named
+    for the loader to place; returns the image's path."""
+    out = out or str(ROOT / "target" / "flash" / f"{name}-test.bin")
+    options = ["--append", append]
+    if guest:
+        options += ["--guest", guest]
+    if guest_in_ram:
+        options += ["--guest-in-ram", guest_in_ram]
+    return _lib("build_flash", name, out, *options)
+
+
+def flash_command(name, image, guest_in_ram=None, log=None, extra=(), qemu=None):
+    """The board booting `image` as its firmware (-bios), console on stdio;
+    `guest_in_ram` is put where the flash image says (QEMU's generic loader);
+    `log` as in qemu_command."""
+    b = board(name)
+    serials = ["-serial", "stdio"]
+    if log is not None and "log_uart" in b:
+        serials += ["-serial", "null", "-serial", f"file:{log}"]
+    loader = []
+    if guest_in_ram:
+        loader = ["-device", f"loader,file={guest_in_ram},addr={GUEST_LOAD_PHYS:#x},force-raw=on"]
+    return [qemu or b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+            "-display", "none", "-monitor", "none", *serials, "-bios", image, *loader, *extra]
+
+
 class ConsoleTimeout(Exception):
     def __init__(self, what, transcript):
         super().__init__(what)

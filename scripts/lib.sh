@@ -79,3 +79,40 @@ qemu_command() {
     printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
         -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -kernel "$elf"
 }
+
+# build_mkflash: builds the host tool that makes flash images (tools/mkflash.rs)
+# and prints its path. Built from outside the tree, as scripts/host-test says why.
+build_mkflash() {
+    local host
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    (cd / && cargo +nightly build --release --manifest-path "$root/Cargo.toml" --features host-tools \
+        --bin mkflash --target "$host" >&2) || die "mkflash build failed"
+    echo "$root/target/$host/release/mkflash"
+}
+
+# build_flash BOARD OUT [mkflash options: --append WORDS, --guest ELF,
+# --guest-in-ram FILE]: the monitor for BOARD as the board's flash image at
+# OUT (QEMU -bios); prints OUT.
+build_flash() {
+    local board=$1 out=$2 elf mkflash
+    shift 2
+    elf=$(build_monitor "$board")
+    mkflash=$(build_mkflash)
+    mkdir -p "$(dirname "$out")"
+    "$mkflash" "$elf" "$out" --ram-mib "$(board_field "$board" ram_mib)" "$@" >&2 ||
+        die "flash image for $board failed"
+    echo "$out"
+}
+
+# flash_qemu_command BOARD IMAGE: the QEMU invocation booting a flash image
+# as the board's firmware, one word per line (console on stdio as qemu_command).
+flash_qemu_command() {
+    local board=$1 image=$2
+    printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -bios "$image"
+}
+
+# The guest's RAM address when the board's loader places it (flash::GUEST_LOAD_PHYS).
+guest_load_phys=0x04000000
+# A guest larger than this goes beside the flash in RAM, not into it.
+flash_guest_max_bytes=$((3 << 20))

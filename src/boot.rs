@@ -149,6 +149,7 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
     println!("cp0: {snapshot}");
     println!("memory: {memory}");
     println!("cmdline: \"{}\"", info.cmdline);
+    arch::flash::contain_sdbbp(&cpu);
 
     arch::tlb::init(cpu.tlb_entries);
     let empty_table =

@@ -383,7 +383,12 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             bad_instr,
             bad_instr_p,
         );
-        match vcpu.handle_exit(&exit, &mut host) {
+        let outcome = if frame.vector == arch::flash::DEBUG_EXIT_VECTOR {
+            vcpu.handle_debug_exit(frame.epc as u32, &mut host)
+        } else {
+            vcpu.handle_exit(&exit, &mut host)
+        };
+        match outcome {
             ExitOutcome::Resume => {}
             ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
             ExitOutcome::Halt(reason) => break alloc::format!("{reason}"),

@@ -11,9 +11,10 @@ use crate::arch;
 use crate::boot::Boot;
 
 mod mmid;
+mod sdbbp;
 
 /// Names accepted by `selftest=`.
-pub const NAMES: &[&str] = &["fault", "refill", "mmid"];
+pub const NAMES: &[&str] = &["fault", "refill", "mmid", "sdbbp", "sdbbp-monitor"];
 
 /// Runs the selftest `name`; false (after saying which exist) if there is none.
 pub fn run(name: &str, boot: &Boot) -> bool {
@@ -23,6 +24,10 @@ pub fn run(name: &str, boot: &Boot) -> bool {
         "mmid" => {
             mmid::run(boot);
         }
+        "sdbbp" => {
+            sdbbp::run(boot);
+        }
+        "sdbbp-monitor" => sdbbp::in_monitor(),
         other => {
             println!("mipsvisor: unknown selftest `{other}`; known: {}", NAMES.join(", "));
             return false;

@@ -10,6 +10,17 @@ use mipsvisor::cp0::{
 use mipsvisor::trapframe::{Dump, TrapFrame};
 
 pub fn handle(frame: &mut TrapFrame) {
+    if frame.vector == crate::arch::flash::DEBUG_EXIT_VECTOR {
+        // SDBBP (or another debug exception) in the monitor's own code: a bug.
+        // First: Cause is stale here (a debug exception does not write it).
+        println!(
+            "mipsvisor: debug exception (SDBBP) in the monitor itself at {:#x}; its registers:\n{}",
+            frame.epc,
+            Dump(frame)
+        );
+        println!("mipsvisor: halted");
+        crate::arch::halt()
+    }
     if frame.cause().exc_code() == ExcCode::Int {
         // `wait_for_interrupt` woke: mask interrupts so the ERET resumes it
         // instead of taking the same still-pending interrupt again.

@@ -14,13 +14,23 @@ pub enum Vector {
     CacheError = 0x100,
     General = 0x180,
     Interrupt = 0x200,
+    /// Not an EBase slot: the flash debug vector's exit (arch::flash), an
+    /// EJTAG debug exception (SDBBP) taken at 0xBFC00480.
+    Debug = 0x480,
 }
 
 impl Vector {
     pub fn from_offset(offset: usize) -> Option<Vector> {
-        [Vector::TlbRefill, Vector::XtlbRefill, Vector::CacheError, Vector::General, Vector::Interrupt]
-            .into_iter()
-            .find(|v| *v as usize == offset)
+        [
+            Vector::TlbRefill,
+            Vector::XtlbRefill,
+            Vector::CacheError,
+            Vector::General,
+            Vector::Interrupt,
+            Vector::Debug,
+        ]
+        .into_iter()
+        .find(|v| *v as usize == offset)
     }
 
     pub fn describe(self) -> &'static str {
@@ -30,6 +40,7 @@ impl Vector {
             Vector::CacheError => "cache error vector",
             Vector::General => "general exception vector",
             Vector::Interrupt => "interrupt vector",
+            Vector::Debug => "debug vector (SDBBP)",
         }
     }
 }

@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod cp0;
 pub mod cache;
+pub mod flash;
 pub mod refill;
 pub mod start;
 pub mod tlb;

@@ -190,6 +190,12 @@ __exception_vectors:
     .org 0x200
     VECTOR_SLOT 0x200
 
+    # Where the flash debug vector leaves Debug Mode (arch::flash): an
+    # exception slot like the others, taken with EXL set and EPC = DEPC.
+    .globl arch_debug_exit_slot
+arch_debug_exit_slot:
+    VECTOR_SLOT {debug_exit}
+
     .org 0x280
     # k1 = per-CPU block, k0 = slot offset; the interrupted k0 is in
     # PerCpu::k0_save and k1 in ErrorEPC.
@@ -268,6 +274,7 @@ arch_enter_guest:
     "#,
     asm_word_macros_end!(),
     size = const offset::SIZE,
+    debug_exit = const super::flash::DEBUG_EXIT_VECTOR,
     vector = const percpu_offset::VECTOR,
     k0_save = const percpu_offset::K0_SAVE,
     host_status = const percpu_offset::HOST_STATUS,

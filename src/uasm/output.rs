@@ -25,6 +25,13 @@ impl Endian {
             Endian::Little => word.to_le_bytes(),
         }
     }
+
+    pub const fn read_word(self, bytes: [u8; 4]) -> u32 {
+        match self {
+            Endian::Big => u32::from_be_bytes(bytes),
+            Endian::Little => u32::from_le_bytes(bytes),
+        }
+    }
 }
 
 /// The destination cannot hold the code.

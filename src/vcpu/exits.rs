@@ -359,7 +359,7 @@ impl<M: GuestMemory> Vcpu<M> {
 
     /// Reads an instruction word through the guest's own mapping. If that
     /// read faults, the guest takes the fault as its fetch would have.
-    fn fetch(&mut self, pc: u32, host: &mut impl HostServices) -> Result<u32, Step> {
+    pub(super) fn fetch(&mut self, pc: u32, host: &mut impl HostServices) -> Result<u32, Step> {
         let (mode, asid) = (self.guest_mode(), self.cp0.asid());
         match self.mmu.read_u32(pc, mode, &self.tlb, asid) {
             Ok(word) => Ok(word),

@@ -26,6 +26,7 @@ pub mod model;
 pub mod tlb_instructions;
 
 // Trap-and-emulate: state, exit dispatch, emulation.
+pub mod debug_exit;
 pub mod dump;
 pub mod dyntrans;
 mod emulate;

@@ -8,6 +8,7 @@ mod fakes;
 
 mod cache_ops;
 mod cop0_moves;
+mod debug_exit;
 mod delay_slots;
 mod delivered_causes;
 mod dyntrans;
