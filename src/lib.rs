@@ -10,6 +10,7 @@ pub mod cp0;
 pub mod cpu;
 pub mod devices;
 pub mod isa;
+pub mod isolation;
 pub mod loader;
 pub mod memmap;
 pub mod mmu;
