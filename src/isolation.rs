@@ -43,7 +43,9 @@ pub enum Why {
 impl fmt::Display for Why {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Why::OutsideGuest => write!(f, "maps a page outside guest RAM that the device policy does not allow"),
+            Why::OutsideGuest => {
+                write!(f, "maps a page outside guest RAM that the device policy does not allow")
+            }
             Why::Global => write!(f, "is global (EntryLo.G)"),
             Why::PageMask(mask) => write!(f, "has PageMask {mask:#x}, not 4 KiB pages"),
             Why::VirtualOutOfRange => write!(f, "maps a virtual address above the guest's GVA range"),
@@ -63,7 +65,8 @@ pub struct Violation {
 impl Rules {
     /// Whether a guest mapping may reach the host page at `pa`.
     pub fn page_allowed(&self, pa: u64) -> bool {
-        let in_ram = self.guest_ram.start <= pa && pa.checked_add(PAGE_SIZE as u64).is_some_and(|end| end <= self.guest_ram.end);
+        let in_ram = self.guest_ram.start <= pa
+            && pa.checked_add(PAGE_SIZE as u64).is_some_and(|end| end <= self.guest_ram.end);
         in_ram || (self.device_page_allowed)(pa)
     }
 
@@ -102,7 +105,8 @@ impl Rules {
         let va = gva as u64;
         let pa = entry_lo_phys(word);
         let fail = |why| Err(Violation { va, pa, why });
-        let Ok(pte) = u32::try_from(word).map_err(drop).and_then(|w| EntryLo::from_bits(w).map_err(drop)) else {
+        let Ok(pte) = u32::try_from(word).map_err(drop).and_then(|w| EntryLo::from_bits(w).map_err(drop))
+        else {
             return fail(Why::UnknownBits);
         };
         if pte.is_global() {
@@ -159,7 +163,11 @@ impl SlicedChecksum {
     /// Records the checksum of each `slice_words` slice of `words`.
     pub fn record(words: &[u32], slice_words: usize) -> Self {
         let slice_words = slice_words.max(1);
-        SlicedChecksum { expected: words.chunks(slice_words).map(Checksum::of).collect(), slice_words, next: 0 }
+        SlicedChecksum {
+            expected: words.chunks(slice_words).map(Checksum::of).collect(),
+            slice_words,
+            next: 0,
+        }
     }
 
     /// Checks the next slice of `words` (the same range as recorded);
@@ -168,7 +176,8 @@ impl SlicedChecksum {
         let Some(expected) = self.expected.get(self.next) else { return Ok(()) };
         let start = self.next * self.slice_words;
         let end = (start + self.slice_words).min(words.len());
-        let result = if words.get(start..end).map(Checksum::of) == Some(*expected) { Ok(()) } else { Err(start) };
+        let result =
+            if words.get(start..end).map(Checksum::of) == Some(*expected) { Ok(()) } else { Err(start) };
         self.next = (self.next + 1) % self.expected.len();
         result
     }
