@@ -39,7 +39,8 @@ def console(mode, guest_cmdline="console=ttyS0", log=None, qemu_extra=()):
     else:
         monitor = harness.build_monitor(BOARD, guest="")
         command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} -- {guest_cmdline}",
-                                       extra=["-initrd", kernel, *QEMU_EXTRA, *qemu_extra], log=log)
+                                       extra=["-initrd", kernel, *QEMU_EXTRA, *qemu_extra], log=log,
+                                       check=harness.suite_check())
     return harness.Console(command)
 
 
