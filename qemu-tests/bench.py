@@ -6,6 +6,7 @@ malta-el also the Linux guest's boot to its ready line (`linux-boot`), with
 the monitor's exit counts for that boot printed below the table.
 
     qemu-tests/bench.py [board]      (default malta)
+    qemu-tests/bench.py malta-el --check (also linux-boot with check=isolation)
     qemu-tests/bench.py BOARD --mmid (an I6500 board: under the patched QEMU of
                                       scripts/build-qemu-mmid, natively and under
                                       mipsvisor with ASIDs (mmid=off) and MMIDs)
@@ -43,10 +44,11 @@ def run(command):
         return {m.group(1): (int(m.group(2)), int(m.group(3))) for m in BENCH_LINE.finditer(c.transcript)}
 
 
-def linux_boot(mode):
+def linux_boot(mode, check="off"):
     """Boots the Linux guest to its ready line and powers it off; returns
-    the boot in host Count ticks and, under the monitor, its exit counts."""
-    with linux_smoke.console(mode, "console=ttyS0 bench_poweroff", qemu_extra=ICOUNT) as c:
+    the boot in host Count ticks and, under the monitor (with `check=`, off
+    by default), its exit counts."""
+    with linux_smoke.console(mode, "console=ttyS0 bench_poweroff", qemu_extra=ICOUNT, check=check) as c:
         uptime_ns = int(c.expect(LINUX_BOOT_READY, timeout=600).group(1))
         c.expect(r"^reboot: Power down$", timeout=60)
         exits = {}
@@ -119,6 +121,11 @@ def main():
         ratio = f"{monitor_ticks / native_ticks:.2f}"
         rows.append(["linux-boot", 1, native_ticks, monitor_ticks, ratio])
         print(f"{'linux-boot':<16} {1:>8} {native_ticks:>14} {monitor_ticks:>14} {ratio:>8}")
+        if "--check" in sys.argv[2:]:
+            checked_ticks, _ = linux_boot("monitor", check="isolation")
+            ratio = f"{checked_ticks / native_ticks:.2f}"
+            rows.append(["linux-boot-check-isolation", 1, native_ticks, checked_ticks, ratio])
+            print(f"{'linux-boot, check=isolation':<16} {1:>8} {native_ticks:>14} {checked_ticks:>14} {ratio:>8}")
     else:
         print(f"linux-boot: skipped (the Linux guest runs on {linux_smoke.BOARD})")
     if exits:

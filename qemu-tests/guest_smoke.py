@@ -32,7 +32,8 @@ def console(name, mode, guest_cmdline=""):
     if mode == "native":
         return harness.Console(harness.native_guest_command(name, guest, append=guest_cmdline))
     monitor = harness.build_monitor(name, guest)
-    return harness.Console(harness.qemu_command(name, monitor, append="-- " + guest_cmdline))
+    return harness.Console(harness.qemu_command(name, monitor, append="-- " + guest_cmdline,
+                                                check=harness.suite_check()))
 
 
 def shell_session(name, mode, selftests):

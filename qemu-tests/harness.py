@@ -68,10 +68,28 @@ def native_guest_command(name, guest, append="", extra=()):
             "-kernel", guest, "-append", append, *extra]
 
 
-def qemu_command(name, kernel, append="", extra=(), log=None, qemu=None):
+def suite_check(default="isolation"):
+    """The check the guest-running suites turn on: MIPSVISOR_CHECK if set
+    (`off` for none), else `default`."""
+    return os.environ.get("MIPSVISOR_CHECK", default)
+
+
+def with_check(append, check):
+    """`append` with `check=CHECK` among the monitor's words (before any `--`); unchanged for `off`."""
+    if check == "off":
+        return append
+    monitor, sep, guest = append.partition("--")
+    return " ".join(part for part in (f"check={check}", monitor.strip(), sep, guest.strip()) if part)
+
+
+def qemu_command(name, kernel, append="", extra=(), log=None, qemu=None, check=None):
     """The monitor on a board's QEMU model, console on stdio; with `log`, the
     board's log UART (Malta: the third serial port) goes to that file; with
-    `qemu`, that QEMU binary instead of the board's (e.g. the patched one)."""
+    `qemu`, that QEMU binary instead of the board's (e.g. the patched one);
+    `check` (e.g. "isolation", "off"; the suites pass `suite_check()`), when
+    given, puts that `check=` word among the monitor's words."""
+    if check is not None:
+        append = with_check(append, check)
     b = board(name)
     serials = ["-serial", "stdio"]
     if log is not None and "log_uart" in b:

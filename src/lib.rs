@@ -11,6 +11,7 @@ pub mod cpu;
 pub mod devices;
 pub mod flash;
 pub mod isa;
+pub mod isolation;
 pub mod loader;
 pub mod memmap;
 pub mod mmu;

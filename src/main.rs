@@ -12,6 +12,7 @@ mod arch;
 mod boot;
 mod guest_image;
 mod heap;
+mod isolation_check;
 mod run;
 mod selftest;
 mod trap;

@@ -218,7 +218,7 @@ fn device_store(phys: u32, width: Width, value: u32) {
     }
 }
 
-fn stop(what: fmt::Arguments) -> ! {
+pub(crate) fn stop(what: fmt::Arguments) -> ! {
     println!("mipsvisor: {what}");
     println!("mipsvisor: halted");
     arch::halt()
@@ -328,6 +328,12 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             println!("mipsvisor: GT-64120 register {offset:#05x} holds {found:#x}, not the layout the device allow-list assumes");
         }
     }
+    let mut isolation = crate::isolation_check::IsolationCheck::from_boot(
+        boot,
+        window.host_phys_base,
+        window.bytes.into(),
+        space_tags == arch::tlb::SpaceTags::Mmids,
+    );
     let mut vcpu = Vcpu::new(model, isa, mmu, timer_hz, &mut host)
         .unwrap_or_else(|e| stop(format_args!("cannot build the vCPU: {e:?}")));
     vcpu.dyntrans = match boot.info.option("dyntrans") {
@@ -392,6 +398,9 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             ExitOutcome::Resume => {}
             ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
             ExitOutcome::Halt(reason) => break alloc::format!("{reason}"),
+        }
+        if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
+            break alloc::format!("isolation check: {report}");
         }
         if host.reset_requested {
             break "guest wrote the board reset register".into();

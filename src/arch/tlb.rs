@@ -127,11 +127,11 @@ pub fn invalidate_range(start: u32, end: u32, entries: u32) {
     mtc0_word!(cp0::ENTRY_HI, saved);
 }
 
-#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
 /// One host TLB entry as TLBR reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlbEntry {
     pub entry_hi: usize,
+    pub page_mask: u32,
     pub lo0: usize,
     pub lo1: usize,
     /// The entry's MemoryMapID (TLBR loads it into MemoryMapID when MMIDs are on).
@@ -142,7 +142,6 @@ pub struct TlbEntry {
 /// EntryHi.EHINV (bit 10): TLBR of an entry that TLBINV/GINVT invalidated sets it.
 pub const ENTRY_HI_EHINV: usize = 1 << 10;
 
-#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
 /// Writes entry `index` (4 KiB pages); with MMIDs on, the entry takes the
 /// current MemoryMapID.
 pub fn write_entry(index: u32, entry_hi: usize, lo0: usize, lo1: usize) {
@@ -151,16 +150,18 @@ pub fn write_entry(index: u32, entry_hi: usize, lo0: usize, lo1: usize) {
     mtc0_word!(cp0::ENTRY_HI, saved);
 }
 
-#[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
-/// Reads entry `index`, leaving EntryHi and MemoryMapID as they were.
+/// Reads entry `index`, leaving EntryHi, PageMask and MemoryMapID as they
+/// were (the refill handler's TLBWR relies on PageMask and EntryHi.ASID).
 pub fn read_entry(index: u32, mmids_on: bool) -> TlbEntry {
     let saved_hi = mfc0_word!(cp0::ENTRY_HI);
+    let saved_page_mask = mfc0!(cp0::PAGE_MASK);
     let saved_mmid = mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID));
     mtc0!(cp0::INDEX, index);
     // SAFETY: tlbr only loads EntryHi/EntryLo/PageMask (and MemoryMapID) from the entry.
     unsafe { core::arch::asm!("tlbr", "ehb") };
     let entry = TlbEntry {
         entry_hi: mfc0_word!(cp0::ENTRY_HI),
+        page_mask: mfc0!(cp0::PAGE_MASK),
         lo0: mfc0_word!(cp0::ENTRY_LO0),
         lo1: mfc0_word!(cp0::ENTRY_LO1),
         mmid: mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID)),
@@ -168,6 +169,7 @@ pub fn read_entry(index: u32, mmids_on: bool) -> TlbEntry {
     if let Some(mmid) = saved_mmid {
         mtc0!(cp0::MEMORY_MAP_ID, mmid);
     }
+    mtc0!(cp0::PAGE_MASK, saved_page_mask);
     mtc0_word!(cp0::ENTRY_HI, saved_hi);
     entry
 }

@@ -209,6 +209,13 @@ pub fn classify(platform: Platform, phys: u32, width: u32) -> (DeviceAccess, &'s
         .unwrap_or((DeviceAccess::Unclaimed, "no device"))
 }
 
+/// Whether a guest mapping (host TLB entry, GVA-table PTE) may point at the
+/// device page at host-physical `phys`: never, since every guest device
+/// access traps and goes through [`classify`]; the isolation check asks here.
+pub fn guest_may_map_page(_phys: u64) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,6 +156,9 @@ pub trait PteWord: ZeroableWord + Eq + Debug {
     /// The entry this word holds; `Err` only for a word no [`EntryLo`]
     /// produced.
     fn to_entry_lo(self) -> Result<EntryLo, EntryLoError>;
+
+    /// The word as stored, whatever it holds (for checking it).
+    fn to_bits(self) -> u64;
 }
 
 impl PteWord for u32 {
@@ -167,6 +170,10 @@ impl PteWord for u32 {
 
     fn to_entry_lo(self) -> Result<EntryLo, EntryLoError> {
         EntryLo::from_bits(self)
+    }
+
+    fn to_bits(self) -> u64 {
+        u64::from(self)
     }
 }
 
@@ -181,6 +188,10 @@ impl PteWord for u64 {
     fn to_entry_lo(self) -> Result<EntryLo, EntryLoError> {
         let low = u32::try_from(self).map_err(|_| EntryLoError::UnencodedBits((self >> 32) as u32))?;
         EntryLo::from_bits(low)
+    }
+
+    fn to_bits(self) -> u64 {
+        self
     }
 }
 

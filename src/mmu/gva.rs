@@ -342,6 +342,19 @@ impl<W: PteWord> GvaTable<W> {
         self.leaves[position].get(leaf_index(gva))
     }
 
+    /// Every non-zero PTE word as the refill handler would read it, with its
+    /// guest-virtual page and the word's address (for the isolation check).
+    pub fn for_each_pte(&self, mut visit: impl FnMut(u32, u64, usize)) {
+        for leaf in &self.leaves {
+            for (slot, &word) in leaf.ptes.iter().enumerate() {
+                if word != Leaf::<W>::zero() {
+                    let gva = ((leaf.root_index as u32) << ROOT_SHIFT) | ((slot as u32) << PAGE_SHIFT);
+                    visit(gva, word.to_bits(), leaf.ptes.address() + slot * size_of::<W>());
+                }
+            }
+        }
+    }
+
     pub fn stats(&self) -> TableStats {
         TableStats {
             leaves: self.leaves.len(),

@@ -248,6 +248,12 @@ impl GuestMmu {
         }
     }
 
+    /// Every GVA table the refill handler may be given: the kernel's and
+    /// each cached user table.
+    pub fn gva_tables(&self) -> impl Iterator<Item = &NativeGvaTable> {
+        core::iter::once(&self.kernel.table).chain(self.users.tables().map(|tagged| &tagged.table))
+    }
+
     fn table(&self, table: TableId) -> Option<&TaggedTable> {
         match table {
             TableId::Kernel => Some(&self.kernel),

@@ -286,3 +286,18 @@ fn two_tables_share_one_empty_leaf_but_not_their_roots() {
     assert_ne!(a.root_address(), b.root_address());
     assert_eq!(raw_root_slot(&a, 0), raw_root_slot(&b, 0));
 }
+
+#[test]
+fn for_each_pte_visits_every_mapping_with_its_address() {
+    let mut table = GvaTable::<u64>::new().unwrap();
+    let a = EntryLo::new(0x0200_0000, 3, crate::mmu::entrylo::Access::ReadWrite).unwrap();
+    table.map_page(0x0040_1000, a, Scope::AsidSpecific).unwrap();
+    table.map_page(0x7fff_f000, a, Scope::Global).unwrap();
+    let mut seen = alloc::vec::Vec::new();
+    table.for_each_pte(|gva, word, address| {
+        // SAFETY: the address is the live PTE word the walker just read.
+        assert_eq!(unsafe { *(address as *const u64) }, word);
+        seen.push((gva, word));
+    });
+    assert_eq!(seen, [(0x0040_1000, a.bits() as u64), (0x7fff_f000, a.bits() as u64)]);
+}
