@@ -150,28 +150,42 @@ pub fn write_entry(index: u32, entry_hi: usize, lo0: usize, lo1: usize) {
     mtc0_word!(cp0::ENTRY_HI, saved);
 }
 
+#[cfg(target_arch = "mips64r6")] // only the MMID selftest reads one entry
 /// Reads entry `index`, leaving EntryHi, PageMask and MemoryMapID as they
 /// were (the refill handler's TLBWR relies on PageMask and EntryHi.ASID).
 pub fn read_entry(index: u32, mmids_on: bool) -> TlbEntry {
+    let mut entry = None;
+    read_entries(index..index + 1, mmids_on, |_, read| entry = Some(read));
+    entry.expect("one index read")
+}
+
+/// Reads the entries `indices` in turn, restoring EntryHi, PageMask (and
+/// MemoryMapID) once at the end: QEMU flushes its own TLB whenever TLBR or an
+/// EntryHi write changes the current ASID, so each restore costs a flush there.
+pub fn read_entries(indices: core::ops::Range<u32>, mmids_on: bool, mut visit: impl FnMut(u32, TlbEntry)) {
     let saved_hi = mfc0_word!(cp0::ENTRY_HI);
     let saved_page_mask = mfc0!(cp0::PAGE_MASK);
     let saved_mmid = mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID));
-    mtc0!(cp0::INDEX, index);
-    // SAFETY: tlbr only loads EntryHi/EntryLo/PageMask (and MemoryMapID) from the entry.
-    unsafe { core::arch::asm!("tlbr", "ehb") };
-    let entry = TlbEntry {
-        entry_hi: mfc0_word!(cp0::ENTRY_HI),
-        page_mask: mfc0!(cp0::PAGE_MASK),
-        lo0: mfc0_word!(cp0::ENTRY_LO0),
-        lo1: mfc0_word!(cp0::ENTRY_LO1),
-        mmid: mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID)),
-    };
+    for index in indices {
+        mtc0!(cp0::INDEX, index);
+        // SAFETY: tlbr only loads EntryHi/EntryLo/PageMask (and MemoryMapID) from the entry.
+        unsafe { core::arch::asm!("tlbr", "ehb") };
+        visit(
+            index,
+            TlbEntry {
+                entry_hi: mfc0_word!(cp0::ENTRY_HI),
+                page_mask: mfc0!(cp0::PAGE_MASK),
+                lo0: mfc0_word!(cp0::ENTRY_LO0),
+                lo1: mfc0_word!(cp0::ENTRY_LO1),
+                mmid: mmids_on.then(|| mfc0!(cp0::MEMORY_MAP_ID)),
+            },
+        );
+    }
     if let Some(mmid) = saved_mmid {
         mtc0!(cp0::MEMORY_MAP_ID, mmid);
     }
     mtc0!(cp0::PAGE_MASK, saved_page_mask);
     mtc0_word!(cp0::ENTRY_HI, saved_hi);
-    entry
 }
 
 #[cfg(target_arch = "mips64r6")] // only the MMID selftest needs it yet
