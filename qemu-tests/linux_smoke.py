@@ -40,9 +40,7 @@ def console(mode, guest_cmdline="console=ttyS0", log=None, qemu_extra=(), check=
         monitor = harness.build_monitor(BOARD, guest="")
         command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} -- {guest_cmdline}",
                                        extra=["-initrd", kernel, *QEMU_EXTRA, *qemu_extra], log=log,
-                                       # Off unless asked: with the check on, a fork-heavy pipeline
-                                       # outlasts the 60 s command timeout (MIPSVISOR_CHECK=isolation).
-                                       check=check or harness.suite_check(default="off"))
+                                       check=check or harness.suite_check())
     return harness.Console(command)
 
 
