@@ -67,3 +67,15 @@ macro_rules! println {
     () => { $crate::print!("\n") };
     ($($arg:tt)*) => { $crate::console::print_args(format_args!("{}\n", format_args!($($arg)*))) };
 }
+
+/// Waits (bounded) until the console and log UARTs have sent every byte.
+pub fn flush() {
+    // Far more polls than one FIFO of bytes takes at any baud rate a board uses.
+    const POLLS: u32 = 10_000_000;
+    for cell in [&CONSOLE, &LOG] {
+        // SAFETY: see ConsoleCell.
+        if let Some(uart) = unsafe { (*cell.0.get()).as_ref() } {
+            uart.flush(POLLS);
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod bootargs;
 pub mod cp0;
 pub mod cpu;
 pub mod devices;
+pub mod exit_status;
 pub mod flash;
 pub mod isa;
 pub mod isolation;

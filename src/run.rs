@@ -6,6 +6,7 @@ use core::ptr::NonNull;
 
 use mipsvisor::cp0::{self, fields::Cause};
 use mipsvisor::devices::{self, DeviceAccess};
+use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
@@ -221,7 +222,7 @@ fn device_store(phys: u32, width: Width, value: u32) {
 pub(crate) fn stop(what: fmt::Arguments) -> ! {
     println!("mipsvisor: {what}");
     println!("mipsvisor: halted");
-    arch::halt()
+    crate::halt::end(HaltKind::MonitorStop)
 }
 
 /// Status for a guest run: user mode (EXL until the ERET), the host timer
@@ -355,7 +356,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         timer_hz
     );
 
-    let reason = loop {
+    let (kind, reason) = loop {
         vcpu.before_entry(&mut host);
         let mode: GuestMode = vcpu.guest_mode();
         let percpu = arch::trap::percpu();
@@ -396,26 +397,29 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         };
         match outcome {
             ExitOutcome::Resume => {}
-            ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
-            ExitOutcome::Halt(reason) => break alloc::format!("{reason}"),
+            ExitOutcome::GrantFpu => {
+                break (HaltKind::NoFpu, "the guest asked for an FPU the virtual CPU does not have".into())
+            }
+            ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
         }
         if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
-            break alloc::format!("isolation check: {report}");
+            break (HaltKind::Isolation, alloc::format!("isolation check: {report}"));
         }
         if host.reset_requested {
-            break "guest wrote the board reset register".into();
+            break (HaltKind::BoardReset, "guest wrote the board reset register".into());
         }
         if host.power_off.is_some() {
-            break "guest powered off".into();
+            break (HaltKind::PowerOff, "guest powered off".into());
         }
     };
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
-    if let Some(write) = host.power_off {
-        // Now the board may go: under QEMU this write ends the run.
-        device_store(write.phys, write.width, write.value);
-    }
     println!("mipsvisor: halted");
-    arch::halt()
+    crate::halt::end_with(kind, || {
+        if let Some(write) = host.power_off {
+            // Now the board may go: under QEMU this write ends the run (exit code 0).
+            device_store(write.phys, write.width, write.value);
+        }
+    })
 }
