@@ -79,3 +79,23 @@ pub fn flush() {
         }
     }
 }
+
+/// Waits for a byte typed on the console (the guest is stopped meanwhile).
+pub fn get_byte() -> u8 {
+    loop {
+        // SAFETY: see ConsoleCell.
+        if let Some(byte) = unsafe { (*CONSOLE.0.get()).as_ref() }.and_then(|uart| uart.try_get_byte()) {
+            return byte;
+        }
+    }
+}
+
+/// The console as a `fmt::Write`, for code that prints to a writer.
+pub struct Out;
+
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        print_args(format_args!("{s}"));
+        Ok(())
+    }
+}

@@ -49,19 +49,21 @@ pub fn end_with(kind: HaltKind, park: impl FnOnce()) -> ! {
     crate::arch::halt()
 }
 
-fn reset_board() {
+/// Resets the board (the monitor and the guest boot again); parks if it cannot.
+pub fn reset_board() -> ! {
     let platform = match PLATFORM.load(Ordering::Relaxed) {
         raw if raw == Platform::Malta as u8 => Platform::Malta,
         raw if raw == Platform::Boston as u8 => Platform::Boston,
         _ => {
-            println!("mipsvisor: on_halt=reset before the board is known; parked");
-            return;
+            println!("mipsvisor: board reset before the board is known; parked");
+            crate::arch::halt()
         }
     };
     let (phys, value) = exit_status::board_reset_write(platform);
     // SAFETY: the board's own reset register, a word write through KSEG1.
     unsafe { core::ptr::write_volatile(crate::arch::kseg1(phys as u64) as *mut u32, value) };
-    println!("mipsvisor: on_halt=reset: the board did not reset; parked");
+    println!("mipsvisor: the board did not reset; parked");
+    crate::arch::halt()
 }
 
 /// Called first on every exception in the monitor: one after the

@@ -16,6 +16,7 @@ pub mod isolation;
 pub mod loader;
 pub mod memmap;
 pub mod mmu;
+pub mod monitor_console;
 pub mod refill;
 #[cfg(test)]
 mod testsupport;

@@ -10,6 +10,7 @@ mod console;
 #[macro_use]
 mod arch;
 mod boot;
+mod console_session;
 mod guest_image;
 mod halt;
 mod heap;

@@ -9,6 +9,7 @@ use mipsvisor::devices::{self, DeviceAccess};
 use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
+use mipsvisor::monitor_console::{Action, ConsoleRx};
 use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
@@ -19,6 +20,7 @@ use mipsvisor::vcpu::{
 
 use crate::arch;
 use crate::boot::Boot;
+use crate::console_session::{self, ConsoleUart};
 use crate::guest_image::GuestSource;
 
 /// Guest address spaces whose GVA tables stay cached across ASID switches.
@@ -34,6 +36,9 @@ struct Host {
     power_off: Option<DeviceWrite>,
     /// The virtual GT-64120 and PCI configuration space (Malta only).
     chipset: Option<devices::Chipset>,
+    /// The guest's console input, filtered for the monitor console's escape.
+    console_uart: ConsoleUart,
+    console_rx: ConsoleRx,
 }
 
 /// The real GT-64120's registers, for the virtual chipset only.
@@ -114,9 +119,13 @@ impl HostServices for Host {
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
         let (access, what) = devices::classify(self.boot.board.platform, phys, width.bytes());
         match access {
-            DeviceAccess::PassThrough | DeviceAccess::ReadOnly | DeviceAccess::PowerControl => {
-                Some(device_load(phys, width))
-            }
+            DeviceAccess::PassThrough => match self.console_uart.filtered_register(phys, width) {
+                Some(register) => {
+                    Some(console_session::guest_read(&self.console_uart, &mut self.console_rx, register))
+                }
+                None => Some(device_load(phys, width)),
+            },
+            DeviceAccess::ReadOnly | DeviceAccess::PowerControl => Some(device_load(phys, width)),
             DeviceAccess::BoardReset | DeviceAccess::ResetControl => Some(0),
             DeviceAccess::Hidden => Some(devices::absent_device_value(width.bytes())),
             DeviceAccess::Refused => {
@@ -319,6 +328,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         power_off: None,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
+        console_uart: ConsoleUart::new(boot.board.console),
+        console_rx: ConsoleRx::default(),
     };
     if let Some(chipset) = &host.chipset {
         println!(
@@ -401,6 +412,21 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
                 break (HaltKind::NoFpu, "the guest asked for an FPU the virtual CPU does not have".into())
             }
             ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
+        }
+        if core::mem::take(&mut host.console_rx.requested) {
+            match console_session::session(&vcpu, &mut host.console_rx) {
+                Action::Resume | Action::Prompt => {}
+                Action::PowerOff => {
+                    break (HaltKind::PowerOff, "guest powered off from the monitor console".into())
+                }
+                Action::ResetBoard => {
+                    println!(
+                        "mipsvisor: console: resetting the board (the monitor and the guest boot again)"
+                    );
+                    crate::console::flush();
+                    crate::halt::reset_board()
+                }
+            }
         }
         if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
             break (HaltKind::Isolation, alloc::format!("isolation check: {report}"));
