@@ -24,7 +24,10 @@ pub const ESCAPE: u8 = 0x1d;
 const RBR: u32 = 0;
 const IIR: u32 = 2;
 const LCR: u32 = 3;
+const MCR: u32 = 4;
 const LSR: u32 = 5;
+/// Loopback: the UART receives what the guest transmits, not what is typed.
+const MCR_LOOPBACK: u8 = 1 << 4;
 const LSR_DATA_READY: u8 = 1 << 0;
 /// Overrun, parity, framing errors and break: cleared by reading LSR.
 const LSR_ERRORS: u8 = 0x1e;
@@ -96,7 +99,9 @@ impl ConsoleRx {
             }
             errors |= lsr & LSR_ERRORS;
             let byte = uart(RBR);
-            if byte != ESCAPE || self.requested {
+            // In loopback the guest typed it to itself: the console is the user's, not the guest's.
+            let typed = byte == ESCAPE && uart(MCR) & MCR_LOOPBACK == 0;
+            if !typed || self.requested {
                 // A second escape before the prompt opened is a literal one.
                 self.held = Some(byte);
                 self.requested &= byte != ESCAPE;
@@ -351,6 +356,7 @@ mod tests {
     struct FakeUart {
         fifo: VecDeque<u8>,
         lcr: u8,
+        mcr: u8,
         lsr_errors: u8,
         reads: Vec<u32>,
     }
@@ -367,6 +373,7 @@ mod tests {
                 IIR => 0xc0 | if self.fifo.is_empty() { IIR_NO_INTERRUPT } else { IIR_RX_DATA },
                 LCR => self.lcr,
                 LSR => 0x60 | u8::from(!self.fifo.is_empty()) | core::mem::take(&mut self.lsr_errors),
+                MCR => self.mcr,
                 _ => 0x55,
             }
         }
@@ -400,6 +407,15 @@ mod tests {
         let mut rx = ConsoleRx::default();
         assert_eq!(rx.guest_read(LSR, &mut |o| uart.read(o)) & LSR_DATA_READY, 0);
         assert!(rx.requested);
+    }
+
+    #[test]
+    fn an_escape_the_guest_sends_itself_in_loopback_is_its_own_byte() {
+        let mut uart = FakeUart::with(&[ESCAPE]);
+        uart.mcr = MCR_LOOPBACK;
+        let mut rx = ConsoleRx::default();
+        assert_eq!(guest_reads_all(&mut rx, &mut uart), [ESCAPE]);
+        assert!(!rx.requested, "a guest opened the monitor console by itself");
     }
 
     #[test]
