@@ -11,6 +11,7 @@
 
 use core::fmt::{self, Write};
 
+use crate::uart16550::{reg, LSR_DATA_READY};
 use crate::vcpu::mmu::{GuestMmu, TableId};
 use crate::vcpu::{AccessKind, GuestDump, Vcpu};
 
@@ -20,15 +21,14 @@ use crate::vcpu::{AccessKind, GuestDump, Vcpu};
 /// character" is rarely used). Typed twice, it reaches the guest once.
 pub const ESCAPE: u8 = 0x1d;
 
-/// 16550 register offsets (in registers, not bytes) and bits the filter uses.
-const RBR: u32 = 0;
-const IIR: u32 = 2;
-const LCR: u32 = 3;
-const MCR: u32 = 4;
-const LSR: u32 = 5;
+/// The 16550 registers the filter reads (register numbers, not bytes).
+const RBR: u32 = reg::DATA as u32;
+const IIR: u32 = reg::FCR as u32;
+const LCR: u32 = reg::LCR as u32;
+const MCR: u32 = reg::MCR as u32;
+const LSR: u32 = reg::LSR as u32;
 /// Loopback: the UART receives what the guest transmits, not what is typed.
 const MCR_LOOPBACK: u8 = 1 << 4;
-const LSR_DATA_READY: u8 = 1 << 0;
 /// Overrun, parity, framing errors and break: cleared by reading LSR.
 const LSR_ERRORS: u8 = 0x1e;
 const LCR_DLAB: u8 = 1 << 7;

@@ -6,16 +6,18 @@ use core::fmt;
 use volatile_register::RW;
 
 /// Register numbers of the 16550 (DLAB = 0 unless noted).
-mod reg {
+pub mod reg {
+    /// Receive buffer (read), transmit holding (write); the divisor's low byte with DLAB.
     pub const DATA: usize = 0;
     pub const IER: usize = 1;
+    /// FIFO control (write); its read side is IIR, interrupt identification.
     pub const FCR: usize = 2;
     pub const LCR: usize = 3;
     pub const MCR: usize = 4;
     pub const LSR: usize = 5;
 }
 
-const LSR_DATA_READY: u8 = 1 << 0;
+pub const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 /// Transmitter empty: the holding and shift registers have both gone out.
 const LSR_TX_EMPTY: u8 = 1 << 6;
