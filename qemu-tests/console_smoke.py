@@ -2,15 +2,19 @@
 """The monitor console: Ctrl-] typed on the guest's console opens the
 monitor's prompt; each command is typed at it and its answer checked; the
 guest resumes, the board resets, and `poweroff` ends QEMU with status 0.
-Our guest OS from the flash image on malta-el (as scripts/run boots it),
-and Linux on malta-el unless --os-only.
+Our guest OS from the flash image on malta-el (as scripts/run boots it), a
+guest spinning with interrupts masked that never reads its console, and
+Linux on malta-el unless --os-only.
 
     qemu-tests/console_smoke.py [--os-only]
 """
 import re
 import sys
+import tempfile
+from pathlib import Path
 
 import harness
+import hostile_smoke
 import linux_smoke
 
 BOARD = "malta-el"
@@ -93,6 +97,22 @@ def guest_os_session():
         c.expect_exit("power-off")
 
 
+def spinning_guest_session():
+    """A guest looping with interrupts masked, never reading its console
+    (qemu-tests/hostile/spin.S): the escape still opens the prompt."""
+    with tempfile.TemporaryDirectory(prefix="mipsvisor-console-") as tmp:
+        elf = hostile_smoke.assemble(BOARD, "spin", Path(tmp))
+        image = harness.build_flash(BOARD, out=str(Path(tmp) / "spin.bin"), guest=str(elf))
+        with harness.Console(harness.flash_command(BOARD, image)) as c:
+            c.expect(r"^hostile: spinning$", timeout=60)
+            open_console(c)
+            out = type_command(c, "regs")
+            pc = int(re.search(r"^guest pc ([0-9a-f]{8})", out, re.M).group(1), 16)
+            assert 0x40100000 <= pc < 0x40200000, f"the spinning guest's pc {pc:#x}"
+            c.send("poweroff\r")
+            c.expect_exit("power-off")
+
+
 def linux_session():
     with linux_smoke.console("monitor", check=harness.suite_check()) as c:
         c.expect(linux_smoke.PROMPT, timeout=600, partial=True)
@@ -112,6 +132,7 @@ def linux_session():
 def main():
     runner = harness.Runner()
     runner.check(f"{BOARD}/guest-os-console-session", guest_os_session)
+    runner.check(f"{BOARD}/spinning-guest-console-session", spinning_guest_session)
     if "--os-only" not in sys.argv[1:]:
         runner.check(f"{BOARD}/linux-console-session", linux_session)
     runner.finish()

@@ -37,6 +37,12 @@ impl ConsoleUart {
     }
 }
 
+/// Host Count ticks between the monitor console's looks at a UART the guest
+/// does not read (a tenth of a second).
+pub fn poll_ticks(timer_hz: u64) -> u32 {
+    (timer_hz / 10).clamp(1, i32::MAX as u64) as u32
+}
+
 /// The guest's filtered read of console register `register`.
 pub fn guest_read(uart: &ConsoleUart, rx: &mut ConsoleRx, register: u32) -> u32 {
     rx.guest_read(register, &mut |r| uart.read(r)) as u32

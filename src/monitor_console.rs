@@ -35,16 +35,24 @@ const LCR_DLAB: u8 = 1 << 7;
 const IIR_NO_INTERRUPT: u8 = 1 << 0;
 const IIR_FIFO_BITS: u8 = 0xc0;
 const IIR_RX_DATA: u8 = 0x04;
-/// Bytes at most taken from the UART in one guest access (its FIFO holds 16).
+/// Bytes at most taken from the UART in one go (its FIFO holds 16).
 const MAX_DRAIN: usize = 64;
+/// Bytes the monitor can hold for the guest.
+const HOLD: usize = 16;
 
 /// The console UART's receive path as the guest sees it.
 #[derive(Debug, Default)]
 pub struct ConsoleRx {
-    /// A byte read from the UART that the guest has not read yet.
-    held: Option<u8>,
+    /// Bytes read from the UART that the guest has not read yet, oldest first.
+    held: [u8; HOLD],
+    held_len: usize,
     /// The escape byte came: open the monitor console after this exit.
     pub requested: bool,
+    /// The guest read the console since the last [`ConsoleRx::tick`].
+    guest_reads: bool,
+    /// At the last tick a byte waited that the guest had not read.
+    stale: bool,
+    last_tick: u32,
 }
 
 impl ConsoleRx {
@@ -56,24 +64,25 @@ impl ConsoleRx {
 
     /// The guest's read of register `offset`; `uart` reads the real one.
     pub fn guest_read(&mut self, offset: u32, uart: &mut impl FnMut(u32) -> u8) -> u8 {
+        self.guest_reads = true;
         match offset {
             LSR => {
-                let (seen, errors) = self.fill(uart);
-                let lsr = if seen { uart(LSR) | errors } else { errors };
-                if self.held.is_some() {
+                let (last, errors) = self.drain(uart, true);
+                let lsr = last.unwrap_or_else(|| uart(LSR)) | errors;
+                if self.held_len > 0 {
                     lsr | LSR_DATA_READY
                 } else {
                     lsr
                 }
             }
             RBR if uart(LCR) & LCR_DLAB == 0 => {
-                self.fill(uart);
-                self.held.take().unwrap_or_else(|| uart(RBR))
+                self.drain(uart, true);
+                self.pop().unwrap_or_else(|| uart(RBR))
             }
             IIR => {
                 let iir = uart(IIR);
                 // The UART's FIFO is empty but a held byte waits: say so, as the UART would.
-                if self.held.is_some() && iir & IIR_NO_INTERRUPT != 0 {
+                if self.held_len > 0 && iir & IIR_NO_INTERRUPT != 0 {
                     (iir & IIR_FIFO_BITS) | IIR_RX_DATA
                 } else {
                     iir
@@ -83,38 +92,72 @@ impl ConsoleRx {
         }
     }
 
-    /// Takes bytes out of the UART until one for the guest is held (escapes
-    /// set `requested`). Returns whether it read LSR at least once after a
-    /// byte (so a caller must read it again), and the error bits LSR reads
-    /// cleared; the first LSR read's value when nothing was taken.
-    fn fill(&mut self, uart: &mut impl FnMut(u32) -> u8) -> (bool, u8) {
-        if self.held.is_some() {
-            return (true, 0);
+    /// Called after guest exits with the host Count: every `period` ticks,
+    /// a byte that has waited a whole period unread by the guest (it is
+    /// hung, or masks its interrupts and never polls) is taken by the
+    /// monitor, so the escape works on such a guest too.
+    pub fn tick(&mut self, now: u32, period: u32, uart: &mut impl FnMut(u32) -> u8) {
+        if now.wrapping_sub(self.last_tick) < period {
+            return;
         }
+        self.last_tick = now;
+        if core::mem::take(&mut self.guest_reads) {
+            self.stale = false;
+        } else if uart(LSR) & LSR_DATA_READY == 0 {
+            self.stale = false;
+        } else if core::mem::replace(&mut self.stale, true) {
+            self.drain(uart, false);
+            self.stale = false;
+        }
+    }
+
+    /// Takes bytes out of the UART, escapes setting `requested`, others
+    /// held; for the guest's reads (`until_held`) only until one is held,
+    /// leaving the rest to the UART, whose interrupt keeps asking. Returns
+    /// the last LSR read if it showed the UART empty, and the error bits
+    /// the LSR reads cleared.
+    fn drain(&mut self, uart: &mut impl FnMut(u32) -> u8, until_held: bool) -> (Option<u8>, u8) {
         let mut errors = 0;
         for _ in 0..MAX_DRAIN {
+            if self.held_len == HOLD || (until_held && self.held_len > 0) {
+                break;
+            }
             let lsr = uart(LSR);
             if lsr & LSR_DATA_READY == 0 {
-                return (false, errors | lsr);
+                return (Some(lsr), errors);
             }
             errors |= lsr & LSR_ERRORS;
             let byte = uart(RBR);
             // In loopback the guest typed it to itself: the console is the user's, not the guest's.
-            let typed = byte == ESCAPE && uart(MCR) & MCR_LOOPBACK == 0;
-            if !typed || self.requested {
+            if byte == ESCAPE && uart(MCR) & MCR_LOOPBACK == 0 {
                 // A second escape before the prompt opened is a literal one.
-                self.held = Some(byte);
-                self.requested &= byte != ESCAPE;
-                return (true, errors);
+                self.requested = !self.requested;
+                if self.requested {
+                    continue;
+                }
             }
-            self.requested = true;
+            self.hold(byte);
         }
-        (true, errors)
+        (None, errors)
     }
 
-    /// Gives the guest `byte` on its next read (Ctrl-] typed twice).
+    fn pop(&mut self) -> Option<u8> {
+        if self.held_len == 0 {
+            return None;
+        }
+        let byte = self.held[0];
+        self.held.copy_within(1..self.held_len, 0);
+        self.held_len -= 1;
+        Some(byte)
+    }
+
+    /// Gives the guest `byte` after those already held (Ctrl-] typed twice);
+    /// dropped when the hold is full, as a full UART FIFO would drop it.
     pub fn hold(&mut self, byte: u8) {
-        self.held = Some(byte);
+        if self.held_len < HOLD {
+            self.held[self.held_len] = byte;
+            self.held_len += 1;
+        }
     }
 }
 
@@ -465,6 +508,52 @@ mod tests {
         let mut rx = ConsoleRx::default();
         rx.guest_read(LSR, &mut |o| uart.read(o));
         assert!(uart.reads.len() <= 2 * MAX_DRAIN + 1, "{} reads", uart.reads.len());
+    }
+
+    #[test]
+    fn a_guest_that_never_reads_its_console_still_gets_the_escape_seen() {
+        let mut uart = FakeUart::with(b"xy");
+        uart.fifo.push_back(ESCAPE);
+        let mut rx = ConsoleRx::default();
+        let mut read = |o| uart.read(o);
+        rx.tick(1000, 1000, &mut read); // first look: the bytes may be about to be read
+        assert!(!rx.requested);
+        rx.tick(1500, 1000, &mut read); // not a period yet
+        rx.tick(2000, 1000, &mut read); // a whole period unread: the monitor drains
+        assert!(rx.requested);
+        drop(read);
+        assert!(uart.fifo.is_empty());
+        // The guest, when it reads again, gets its bytes in order.
+        assert_eq!(guest_reads_all(&mut rx, &mut uart), b"xy");
+    }
+
+    #[test]
+    fn a_guest_that_reads_its_console_is_left_alone_by_the_tick() {
+        let mut uart = FakeUart::with(b"k");
+        let mut rx = ConsoleRx::default();
+        for now in [1000, 2000, 3000] {
+            rx.guest_read(IIR, &mut |o| uart.read(o));
+            uart.reads.clear();
+            rx.tick(now, 1000, &mut |o| uart.read(o));
+            assert!(uart.reads.is_empty(), "the tick touched the UART of a reading guest");
+        }
+        // Idle with nothing waiting: one LSR read per period, nothing taken.
+        let mut idle = FakeUart::default();
+        let mut rx = ConsoleRx::default();
+        for now in [1000, 2000, 3000] {
+            rx.tick(now, 1000, &mut |o| idle.read(o));
+        }
+        assert_eq!(idle.reads, [LSR, LSR, LSR]);
+    }
+
+    #[test]
+    fn the_hold_is_bounded() {
+        let mut uart = FakeUart::with(&[b'a'; 100]);
+        let mut rx = ConsoleRx::default();
+        rx.tick(1000, 1000, &mut |o| uart.read(o));
+        rx.tick(2000, 1000, &mut |o| uart.read(o));
+        assert_eq!(uart.fifo.len(), 100 - HOLD);
+        assert_eq!(guest_reads_all(&mut rx, &mut FakeUart::default()).len(), HOLD);
     }
 
     #[test]

@@ -87,8 +87,11 @@ impl HostServices for Host {
     fn arm_host_timer(&mut self, host_count: u32) {
         // A Compare that Count has already passed matches only after Count
         // wraps (26 s at 160 MHz): re-arm ahead, further each time, until it
-        // is in the future.
-        let mut target = host_count;
+        // is in the future. Never later than the monitor console's next look.
+        let poll = console_session::poll_ticks(self.boot.board.timer_hz);
+        let now = mfc0!(cp0::COUNT);
+        let far = host_count.wrapping_sub(now) as i32 > poll as i32;
+        let mut target = if far { now.wrapping_add(poll) } else { host_count };
         for misses in 0.. {
             mtc0!(cp0::COMPARE, target);
             let now = mfc0!(cp0::COUNT);
@@ -413,6 +416,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             }
             ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
         }
+        let poll = console_session::poll_ticks(boot.board.timer_hz);
+        host.console_rx.tick(mfc0!(cp0::COUNT), poll, &mut |register| host.console_uart.read(register));
         if core::mem::take(&mut host.console_rx.requested) {
             match console_session::session(&vcpu, &mut host.console_rx) {
                 Action::Resume | Action::Prompt => {}
