@@ -3,14 +3,18 @@
 //! exit that saw the escape byte the prompt runs here on the polled UART
 //! while the guest stays stopped.
 
+use alloc::string::String;
+
 use mipsvisor::board::UartDesc;
+use mipsvisor::cp0;
+use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::Width;
 use mipsvisor::monitor_console::{self, Action, Command, ConsoleRx, Edit, LineEditor, NotACommand};
 use mipsvisor::vcpu::mmu::GuestMmu;
 use mipsvisor::vcpu::Vcpu;
 
 /// The console UART's registers as the guest addresses them.
-pub struct ConsoleUart {
+struct ConsoleUart {
     phys: u32,
     stride: u32,
 }
@@ -37,19 +41,56 @@ impl ConsoleUart {
     }
 }
 
-/// Host Count ticks between the monitor console's looks at a UART the guest
-/// does not read (a tenth of a second).
-pub fn poll_ticks(timer_hz: u64) -> u32 {
-    (timer_hz / 10).clamp(1, i32::MAX as u64) as u32
+/// The guest's console UART with its receive filter.
+pub struct GuestConsole {
+    uart: ConsoleUart,
+    rx: ConsoleRx,
+    /// Host Count ticks between the monitor's looks at a UART the guest
+    /// does not read (a tenth of a second); the host timer fires at least
+    /// this often.
+    pub poll_ticks: u32,
 }
 
-/// The guest's filtered read of console register `register`.
-pub fn guest_read(uart: &ConsoleUart, rx: &mut ConsoleRx, register: u32) -> u32 {
-    rx.guest_read(register, &mut |r| uart.read(r)) as u32
+impl GuestConsole {
+    pub fn new(uart: UartDesc, timer_hz: u64) -> Self {
+        GuestConsole {
+            uart: ConsoleUart::new(uart),
+            rx: ConsoleRx::default(),
+            poll_ticks: (timer_hz / 10).clamp(1, i32::MAX as u64) as u32,
+        }
+    }
+
+    /// The guest's read at `phys`, if it is a console register the filter answers.
+    pub fn guest_read(&mut self, phys: u32, width: Width) -> Option<u32> {
+        let register = self.uart.filtered_register(phys, width)?;
+        let uart = &self.uart;
+        Some(self.rx.guest_read(register, &mut |r| uart.read(r)) as u32)
+    }
+
+    /// After each guest exit: the monitor's look at an unread UART, then
+    /// the prompt if the escape came; what stops the run, if anything.
+    pub fn after_exit(&mut self, vcpu: &Vcpu<GuestMmu>) -> Option<(HaltKind, String)> {
+        let uart = &self.uart;
+        self.rx.tick(mfc0!(cp0::COUNT), self.poll_ticks, &mut |r| uart.read(r));
+        if !core::mem::take(&mut self.rx.requested) {
+            return None;
+        }
+        match session(vcpu, &mut self.rx) {
+            Action::Resume | Action::Prompt => None,
+            Action::PowerOff => {
+                Some((HaltKind::PowerOff, "guest powered off from the monitor console".into()))
+            }
+            Action::ResetBoard => {
+                println!("mipsvisor: console: resetting the board (the monitor and the guest boot again)");
+                crate::console::flush();
+                crate::halt::reset_board()
+            }
+        }
+    }
 }
 
 /// The prompt, until a command leaves it; the guest is stopped meanwhile.
-pub fn session(vcpu: &Vcpu<GuestMmu>, rx: &mut ConsoleRx) -> Action {
+fn session(vcpu: &Vcpu<GuestMmu>, rx: &mut ConsoleRx) -> Action {
     println!();
     println!("{}", monitor_console::BANNER);
     let mut first = true;

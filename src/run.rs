@@ -9,7 +9,6 @@ use mipsvisor::devices::{self, DeviceAccess};
 use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
-use mipsvisor::monitor_console::{Action, ConsoleRx};
 use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
@@ -20,7 +19,7 @@ use mipsvisor::vcpu::{
 
 use crate::arch;
 use crate::boot::Boot;
-use crate::console_session::{self, ConsoleUart};
+use crate::console_session::GuestConsole;
 use crate::guest_image::GuestSource;
 
 /// Guest address spaces whose GVA tables stay cached across ASID switches.
@@ -37,8 +36,7 @@ struct Host {
     /// The virtual GT-64120 and PCI configuration space (Malta only).
     chipset: Option<devices::Chipset>,
     /// The guest's console input, filtered for the monitor console's escape.
-    console_uart: ConsoleUart,
-    console_rx: ConsoleRx,
+    console: GuestConsole,
 }
 
 /// The real GT-64120's registers, for the virtual chipset only.
@@ -88,7 +86,7 @@ impl HostServices for Host {
         // A Compare that Count has already passed matches only after Count
         // wraps (26 s at 160 MHz): re-arm ahead, further each time, until it
         // is in the future. Never later than the monitor console's next look.
-        let poll = console_session::poll_ticks(self.boot.board.timer_hz);
+        let poll = self.console.poll_ticks;
         let now = mfc0!(cp0::COUNT);
         let far = host_count.wrapping_sub(now) as i32 > poll as i32;
         let mut target = if far { now.wrapping_add(poll) } else { host_count };
@@ -122,12 +120,9 @@ impl HostServices for Host {
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
         let (access, what) = devices::classify(self.boot.board.platform, phys, width.bytes());
         match access {
-            DeviceAccess::PassThrough => match self.console_uart.filtered_register(phys, width) {
-                Some(register) => {
-                    Some(console_session::guest_read(&self.console_uart, &mut self.console_rx, register))
-                }
-                None => Some(device_load(phys, width)),
-            },
+            DeviceAccess::PassThrough => {
+                Some(self.console.guest_read(phys, width).unwrap_or_else(|| device_load(phys, width)))
+            }
             DeviceAccess::ReadOnly | DeviceAccess::PowerControl => Some(device_load(phys, width)),
             DeviceAccess::BoardReset | DeviceAccess::ResetControl => Some(0),
             DeviceAccess::Hidden => Some(devices::absent_device_value(width.bytes())),
@@ -331,8 +326,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         power_off: None,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
-        console_uart: ConsoleUart::new(boot.board.console),
-        console_rx: ConsoleRx::default(),
+        console: GuestConsole::new(boot.board.console, boot.board.timer_hz),
     };
     if let Some(chipset) = &host.chipset {
         println!(
@@ -416,22 +410,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             }
             ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
         }
-        let poll = console_session::poll_ticks(boot.board.timer_hz);
-        host.console_rx.tick(mfc0!(cp0::COUNT), poll, &mut |register| host.console_uart.read(register));
-        if core::mem::take(&mut host.console_rx.requested) {
-            match console_session::session(&vcpu, &mut host.console_rx) {
-                Action::Resume | Action::Prompt => {}
-                Action::PowerOff => {
-                    break (HaltKind::PowerOff, "guest powered off from the monitor console".into())
-                }
-                Action::ResetBoard => {
-                    println!(
-                        "mipsvisor: console: resetting the board (the monitor and the guest boot again)"
-                    );
-                    crate::console::flush();
-                    crate::halt::reset_board()
-                }
-            }
+        if let Some(stop) = host.console.after_exit(&vcpu) {
+            break stop;
         }
         if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
             break (HaltKind::Isolation, alloc::format!("isolation check: {report}"));
