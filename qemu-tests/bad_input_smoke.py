@@ -41,6 +41,7 @@ def refused(name, monitor, elf, message):
     with boot(name, monitor, elf) as console:
         console.expect(REFUSAL + message + "$", timeout=30)
         console.expect(HALTED, timeout=5)
+        console.expect_exit("monitor-stop")
 
 
 def good_guest_starts(name, monitor, elves):
@@ -52,6 +53,7 @@ def option_refused(name, monitor, elves, append, message):
     with boot(name, monitor, elves / "good.elf", append=append) as console:
         console.expect(message, timeout=30)
         console.expect(HALTED, timeout=5)
+        console.expect_exit("monitor-stop")
 
 
 def unknown_selftest(name, monitor):
@@ -62,6 +64,7 @@ def unknown_selftest(name, monitor):
         if not {"fault", "refill"} <= set(known):
             raise AssertionError(f"selftest list {known} lacks fault or refill")
         console.expect(HALTED, timeout=5)
+        console.expect_exit("selftest-failed")
 
 
 def bus_error_stops_the_guest(name, monitor, elves, log):
@@ -76,6 +79,7 @@ def bus_error_stops_the_guest(name, monitor, elves, log):
         console.expect(r"\bt0 af000000\b", timeout=5)
         console.expect(r"^exits\s+\d+", timeout=5)
         console.expect(HALTED, timeout=5)
+        console.expect_exit("vector-not-ram")
     text = Path(log).read_text(errors="replace")
     assert re.search(r"vcpu: 40100004: 8d090000: .*at guest physical 0f000000: no RAM or device; guest gets DBE",
                      text), f"log UART lacks the bus error:\n{text}"
@@ -88,6 +92,7 @@ def board_reset_stops_the_guest(name, monitor, elves):
         console.expect(r"\bt1 00000042\b", timeout=5)
         console.expect(r"^exits\s+\d+", timeout=5)
         console.expect(HALTED, timeout=5)
+        console.expect_exit("board-reset")
 
 
 def make_elves(name, directory):

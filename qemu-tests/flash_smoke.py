@@ -52,6 +52,7 @@ def sdbbp_in_the_monitor_is_reported(name):
         c.expect(r"^mipsvisor: debug exception \(SDBBP\) in the monitor itself at 0x[0-9a-f]+", timeout=60)
         c.expect(r"exception: .* via debug vector \(SDBBP\)", timeout=10)
         c.expect(r"^mipsvisor: halted", timeout=10)
+        c.expect_exit("monitor-fault")
     assert "FAIL" not in c.transcript, c.transcript
 
 

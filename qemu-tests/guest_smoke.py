@@ -71,6 +71,7 @@ def shell_session(name, mode, selftests):
         if mode == "monitor":
             c.expect(r"^mipsvisor: guest stopped", timeout=30)
             c.expect(r"^exits\s+\d+", timeout=10)
+            c.expect_exit("wait-masked")
 
 
 def same_selftest_transcripts(name, selftests):

@@ -82,21 +82,42 @@ def with_check(append, check):
     return " ".join(part for part in (f"check={check}", monitor.strip(), sep, guest.strip()) if part)
 
 
+# What ends QEMU with the run's exit status: the monitor's UHI semihosting
+# exit (SDBBP 1, taken by QEMU only from kernel mode, so never the guest's).
+SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
+
+
+def with_on_halt(append, policy="exit"):
+    """`append` with `on_halt=POLICY` first among the monitor's words (a later one in `append` wins)."""
+    return f"on_halt={policy} {append}".strip()
+
+
+def exit_status(kind):
+    """The exit code of a halt kind, from the monitor's one table (src/exit_status.rs)."""
+    table = dict((name, int(code)) for code, name in re.findall(
+        r'^\s*\(HaltKind::\w+, (\d+), "([a-z-]+)"\),$', (ROOT / "src" / "exit_status.rs").read_text(), re.M))
+    if kind not in table:
+        raise AssertionError(f"no halt kind '{kind}' in src/exit_status.rs: {sorted(table)}")
+    return table[kind]
+
+
 def qemu_command(name, kernel, append="", extra=(), log=None, qemu=None, check=None):
     """The monitor on a board's QEMU model, console on stdio; with `log`, the
     board's log UART (Malta: the third serial port) goes to that file; with
     `qemu`, that QEMU binary instead of the board's (e.g. the patched one);
     `check` (e.g. "isolation", "off"; the suites pass `suite_check()`), when
-    given, puts that `check=` word among the monitor's words."""
+    given, puts that `check=` word among the monitor's words. A halt ends
+    QEMU with its exit status (`on_halt=exit`, semihosting on)."""
     if check is not None:
         append = with_check(append, check)
+    append = with_on_halt(append)
     b = board(name)
     serials = ["-serial", "stdio"]
     if log is not None and "log_uart" in b:
         serials += ["-serial", "null", "-serial", f"file:{log}"]
     return [qemu or b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
             "-display", "none", "-monitor", "none", *serials,
-            "-kernel", kernel, "-append", append, *extra]
+            *SEMIHOSTING, "-kernel", kernel, "-append", append, *extra]
 
 
 # Where the board's loader puts a guest too big for the flash (flash::GUEST_LOAD_PHYS).
@@ -106,9 +127,10 @@ GUEST_LOAD_PHYS = 0x04000000
 def build_flash(name, out=None, guest=None, guest_in_ram=None, append=""):
     """The monitor for a Malta board as its flash image (scripts/lib.sh
     build_flash): `guest` stored in the flash, or `guest_in_ram` only named
-    for the loader to place; returns the image's path."""
+    for the loader to place; returns the image's path. A halt ends QEMU
+    with its exit status (`on_halt=exit`; flash_command turns semihosting on)."""
     out = out or str(ROOT / "target" / "flash" / f"{name}-test.bin")
-    options = ["--append", append]
+    options = ["--append", with_on_halt(append)]
     if guest:
         options += ["--guest", guest]
     if guest_in_ram:
@@ -128,7 +150,7 @@ def flash_command(name, image, guest_in_ram=None, log=None, extra=(), qemu=None)
     if guest_in_ram:
         loader = ["-device", f"loader,file={guest_in_ram},addr={GUEST_LOAD_PHYS:#x},force-raw=on"]
     return [qemu or b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
-            "-display", "none", "-monitor", "none", *serials, "-bios", image, *loader, *extra]
+            "-display", "none", "-monitor", "none", *serials, *SEMIHOSTING, "-bios", image, *loader, *extra]
 
 
 class ConsoleTimeout(Exception):
@@ -209,6 +231,27 @@ class Console:
         except ConsoleTimeout:  # the console closed: QEMU is exiting
             return self.wait_exit(timeout=10)
         raise ConsoleTimeout(f"QEMU still running {timeout}s later", self.transcript)
+
+    def exit_code(self, timeout=30):
+        """Reads the console until QEMU exits by itself; its exit code. If it
+        is still running after `timeout`, it is killed by its PID and that is
+        a failure (ConsoleTimeout)."""
+        try:
+            return self.read_to_exit(timeout)
+        except ConsoleTimeout as e:
+            self.stop()
+            raise ConsoleTimeout(f"{e.what}; killed by its PID", e.transcript) from None
+
+    def expect_exit(self, kind, timeout=30):
+        """Waits for the run to end with halt kind `kind` (src/exit_status.rs):
+        the monitor's status line, then QEMU's exit with that code."""
+        code = exit_status(kind)
+        status = self.exit_code(timeout)
+        line = re.escape(f"mipsvisor: exit status {code} ({kind})")
+        if not re.search(rf"^{line}\s*\Z", self.transcript, re.M):
+            raise ConsoleTimeout(f"the last line is not the status line for {kind} ({code})", self.transcript)
+        if status != code:
+            raise ConsoleTimeout(f"QEMU exited with {status}, not {code} ({kind})", self.transcript)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -73,12 +73,8 @@ def command(name, monitor, elf, log, directory):
     check = check_word()
     if flash_boot_available():
         append = f"check={check}" if check and check != "off" else ""
-        image = directory / f"{elf.stem}.bin"
-        harness._lib("build_flash", name, str(image), "--guest", str(elf), *(["--append", append] if append else []))
-        b = harness.board(name)
-        serials = ["-serial", "stdio", "-serial", "null", "-serial", f"file:{log}"]
-        return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
-                "-display", "none", "-monitor", "none", *serials, "-bios", str(image)]
+        image = harness.build_flash(name, out=str(directory / f"{elf.stem}.bin"), guest=str(elf), append=append)
+        return harness.flash_command(name, image, log=log)
     wanted = {"extra": ["-initrd", str(elf)], "log": log, "check": check}
     accepted = inspect.signature(harness.qemu_command).parameters
     return harness.qemu_command(name, monitor, **{k: v for k, v in wanted.items() if k in accepted and v})
@@ -114,9 +110,10 @@ class Run:
         assert self.has(WAIT_STOP), "the monitor did not report the guest's final WAIT"
 
 
-def run_guest(name, monitor, elf, log, directory):
+def run_guest(name, monitor, elf, log, directory, stop):
     """Boots the guest; reads the console until the monitor's `halted`,
-    with the watchdog. Returns the Run."""
+    with the watchdog, then until QEMU exits with the code of halt kind
+    `stop` (src/exit_status.rs). Returns the Run."""
     with harness.Console(command(name, monitor, elf, log, directory)) as console:
         last_output, started, seen = time.monotonic(), time.monotonic(), 0
         while True:
@@ -134,6 +131,7 @@ def run_guest(name, monitor, elf, log, directory):
             if len(BANNER.findall(console.transcript)) > 1:
                 raise harness.ConsoleTimeout("watchdog: the board rebooted (banner seen twice)", console.transcript)
             if HALTED.search(console.transcript):
+                console.expect_exit(stop, timeout=SILENCE_S)
                 return Run(console, log)
 
 
@@ -302,6 +300,12 @@ CLASSES = {
 }
 
 
+# How the monitor stops each class's guest (halt kinds of src/exit_status.rs);
+# every other class ends with its final WAIT.
+STOP = {"storms": "exception-loop", "ebase_mapped": "exception-loop", "ebase_out": "vector-not-ram",
+        "board_cf9": "board-reset", "board_fpga_reset": "board-reset"}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(CLASSES), help="run only this class (repeatable)")
@@ -330,7 +334,8 @@ def main():
                 elf = assemble(name, cls, directory)
                 log = directory / f"{cls}-log.txt"
                 label = f"{name}/{cls}" + (f" [needs {helper}]" if helper else "")
-                runner.check(label, lambda: check(run_guest(name, monitor, elf, log, directory), name))
+                stop = STOP.get(cls, "wait-masked")
+                runner.check(label, lambda: check(run_guest(name, monitor, elf, log, directory, stop), name))
     for s in skipped:
         print(f"SKIP {s}")
     runner.finish()

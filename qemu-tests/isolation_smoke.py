@@ -33,6 +33,7 @@ def planted_violation_is_reported(name, monitor, plant):
         assert re.search(EXPECTED[plant], m.group(0)), f"the run stopped with {m.group(0)!r}"
         c.expect(r"^exits\s+\d+$", timeout=10)
         c.expect(r"^mipsvisor: halted$", timeout=10)
+        c.expect_exit("isolation")
 
 
 def bad_words_are_refused(name, monitor):
@@ -41,6 +42,7 @@ def bad_words_are_refused(name, monitor):
         with harness.Console(harness.qemu_command(name, monitor, append=words + " --")) as c:
             c.expect(answer, timeout=30)
             c.expect(r"^mipsvisor: halted$", timeout=10)
+            c.expect_exit("monitor-stop")
 
 
 def main():

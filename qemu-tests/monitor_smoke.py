@@ -34,6 +34,7 @@ def fault_dump(name, elf):
         console.expect(r"EPC 0x[0-9a-f]+\s+BadVAddr 0x(ffffffff)?c0001230", timeout=5)
         console.expect(r"\bra [0-9a-f]{8}", timeout=5)
         console.expect(r"^mipsvisor: halted", timeout=5)
+        console.expect_exit("monitor-fault")
 
 
 # The budget: at most 22 instructions without KScratch, 20 with it.
@@ -51,6 +52,7 @@ def refill_selftest(name, elf):
         assert int(first) > 0, "the first pass never took the slow path"
         assert int(second) == 0, f"second pass took {second} slow-path entries"
         assert got == want and verdict == "PASS", m.group(0)
+        console.expect_exit("selftest-passed")
 
 
 def unknown_board_is_refused():

@@ -50,6 +50,7 @@ def runs_to_its_end(name, elf, words, seed, monitor_args, log):
                        timeout=10)
         m = console.expect(r"^exits\s+(\d+)", timeout=5)
         console.expect(r"^mipsvisor: halted$", timeout=5)
+        console.expect_exit("wait-masked")
     print(f"  {name}: {words} random words, seed {seed}: {m.group(1)} exits, "
           f"{time.monotonic() - started:.1f} s")
 

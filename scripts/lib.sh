@@ -72,12 +72,24 @@ build_monitor() {
     echo "$root/target/$(target_dir_name "$target")/release/mipsvisor"
 }
 
+# QEMU's side of the monitor's exit status (`on_halt=exit`): UHI semihosting,
+# which QEMU takes only from kernel mode (the monitor's), never from the guest.
+semihosting_args=(-semihosting-config enable=on,target=native)
+
+# with_on_halt_exit WORDS: the command line WORDS with `on_halt=exit` first
+# among the monitor's words (a later on_halt= in WORDS wins), so a halt ends
+# QEMU with the run's exit status.
+with_on_halt_exit() {
+    echo "on_halt=exit${1:+ $1}"
+}
+
 # qemu_command BOARD ELF: the QEMU invocation for a board, one word per line,
 # console on stdio (no QEMU monitor on it, so a test can own the stream).
 qemu_command() {
     local board=$1 elf=$2
     printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
-        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -kernel "$elf"
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" \
+        -kernel "$elf"
 }
 
 # build_mkflash: builds the host tool that makes flash images (tools/mkflash.rs)
@@ -109,7 +121,8 @@ build_flash() {
 flash_qemu_command() {
     local board=$1 image=$2
     printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
-        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -bios "$image"
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" \
+        -bios "$image"
 }
 
 # The guest's RAM address when the board's loader places it (flash::GUEST_LOAD_PHYS).

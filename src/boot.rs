@@ -100,7 +100,7 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
             known_board_names()
         );
         println!("mipsvisor: halted");
-        arch::halt();
+        crate::halt::end(mipsvisor::exit_status::HaltKind::MonitorStop);
     };
     crate::console::init(board.console);
     if let Some(log) = board.log {
@@ -134,7 +134,7 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
         Err(e) => {
             println!("mipsvisor: bad memory layout on {}: {e}", board.name);
             println!("mipsvisor: halted");
-            arch::halt();
+            crate::halt::end(mipsvisor::exit_status::HaltKind::MonitorStop);
         }
     };
     // SAFETY: the heap range lies between the image and the guest window (MemoryMap's invariant).
@@ -144,6 +144,7 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
         println!("mipsvisor: ignoring unreadable boot arguments: {e:?}");
         BootInfo::default()
     });
+    crate::halt::configure(info.option("on_halt"), board.platform);
 
     println!("mipsvisor {} on {}: {}", env!("CARGO_PKG_VERSION"), board.name, cpu);
     println!("cp0: {snapshot}");
@@ -164,5 +165,5 @@ pub fn boot(a0: usize, a1: usize, a2: usize, a3: usize) -> Boot {
 fn fatal(what: core::fmt::Arguments) -> ! {
     println!("mipsvisor: {what}");
     println!("mipsvisor: halted");
-    arch::halt()
+    crate::halt::end(mipsvisor::exit_status::HaltKind::MonitorStop)
 }

@@ -16,6 +16,12 @@ pub enum BootProtocol {
 }
 
 const UHI_FDT_MARKER: i32 = -2;
+/// a0 of UHI's "ask the semihosting host for argv": what QEMU's Malta loader
+/// leaves when `-semihosting-config enable=on` is given, while it still
+/// writes its YAMON argv (image name, command line) and passes a1-a3.
+const UHI_SEMIHOSTING_ARGS: i32 = -1;
+/// The entries of QEMU's Malta YAMON argv table.
+const QEMU_MALTA_ARGC: u32 = 2;
 /// Bounds on what a loader may hand over, so a corrupt table cannot run away.
 const MAX_ARGS: u32 = 64;
 const MAX_STRING: usize = 4096;
@@ -40,12 +46,8 @@ impl BootProtocol {
         if a0 as i32 == UHI_FDT_MARKER {
             BootProtocol::Uhi { fdt: pointer(a1) }
         } else {
-            BootProtocol::Yamon {
-                argc: a0 as u32,
-                argv: pointer(a1),
-                envp: pointer(a2),
-                ram_bytes: a3 as u32 as u64,
-            }
+            let argc = if a0 as i32 == UHI_SEMIHOSTING_ARGS { QEMU_MALTA_ARGC } else { a0 as u32 };
+            BootProtocol::Yamon { argc, argv: pointer(a1), envp: pointer(a2), ram_bytes: a3 as u32 as u64 }
         }
     }
 
@@ -261,6 +263,22 @@ mod tests {
         assert_eq!(BootProtocol::from_registers(0xffff_fffe, 1, 0, 0).platform(), Platform::Boston);
         let yamon = BootProtocol::from_registers(2, 0x8000_2000, 0x8000_2008, 0x1000_0000);
         assert_eq!(yamon.platform(), Platform::Malta);
+    }
+
+    #[test]
+    fn a0_of_minus_one_is_qemus_malta_loader_under_semihosting() {
+        // -semihosting-config enable=on: a0 = -1, QEMU's two-entry argv still in a1.
+        let semihosting =
+            BootProtocol::from_registers(0xffff_ffff_ffff_ffff, 0x8000_2000, 0x8000_2008, 0x1000_0000);
+        assert_eq!(
+            semihosting,
+            BootProtocol::Yamon {
+                argc: 2,
+                argv: 0xffff_ffff_8000_2000,
+                envp: 0xffff_ffff_8000_2008,
+                ram_bytes: 0x1000_0000
+            }
+        );
     }
 
     #[test]

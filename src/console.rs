@@ -67,3 +67,35 @@ macro_rules! println {
     () => { $crate::print!("\n") };
     ($($arg:tt)*) => { $crate::console::print_args(format_args!("{}\n", format_args!($($arg)*))) };
 }
+
+/// Waits (bounded) until the console and log UARTs have sent every byte.
+pub fn flush() {
+    // Far more polls than one FIFO of bytes takes at any baud rate a board uses.
+    const POLLS: u32 = 10_000_000;
+    for cell in [&CONSOLE, &LOG] {
+        // SAFETY: see ConsoleCell.
+        if let Some(uart) = unsafe { (*cell.0.get()).as_ref() } {
+            uart.flush(POLLS);
+        }
+    }
+}
+
+/// Waits for a byte typed on the console (the guest is stopped meanwhile).
+pub fn get_byte() -> u8 {
+    loop {
+        // SAFETY: see ConsoleCell.
+        if let Some(byte) = unsafe { (*CONSOLE.0.get()).as_ref() }.and_then(|uart| uart.try_get_byte()) {
+            return byte;
+        }
+    }
+}
+
+/// The console as a `fmt::Write`, for code that prints to a writer.
+pub struct Out;
+
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        print_args(format_args!("{s}"));
+        Ok(())
+    }
+}

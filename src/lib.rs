@@ -9,12 +9,14 @@ pub mod bootargs;
 pub mod cp0;
 pub mod cpu;
 pub mod devices;
+pub mod exit_status;
 pub mod flash;
 pub mod isa;
 pub mod isolation;
 pub mod loader;
 pub mod memmap;
 pub mod mmu;
+pub mod monitor_console;
 pub mod refill;
 #[cfg(test)]
 mod testsupport;

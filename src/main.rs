@@ -10,7 +10,9 @@ mod console;
 #[macro_use]
 mod arch;
 mod boot;
+mod console_session;
 mod guest_image;
+mod halt;
 mod heap;
 mod isolation_check;
 mod run;
@@ -18,6 +20,8 @@ mod selftest;
 mod trap;
 
 use core::panic::PanicInfo;
+
+use mipsvisor::exit_status::HaltKind;
 
 /// Called by `_start` with the boot loader's a0-a3.
 #[no_mangle]
@@ -28,22 +32,22 @@ extern "C" fn rust_entry(a0: usize, a1: usize, a2: usize, a3: usize) -> ! {
     if let Some(name) = boot.info.option("selftest") {
         if selftest::run(name, boot) {
             println!("mipsvisor: selftest done; halted");
-        } else {
-            println!("mipsvisor: halted");
+            halt::end(HaltKind::SelftestPassed)
         }
-        arch::halt()
+        println!("mipsvisor: halted");
+        halt::end(HaltKind::SelftestFailed)
     }
     match guest_image::find(&boot.info, boot.memory.ram_end) {
         Ok(Some(source)) => run::run(boot, source),
         Ok(None) => println!("mipsvisor: no guest to run (none built in, no -initrd); halted"),
         Err(e) => println!("mipsvisor: cannot get the guest image: {e}; halted"),
     }
-    arch::halt()
+    halt::end(HaltKind::MonitorStop)
 }
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     println!("mipsvisor: panic: {info}");
     println!("mipsvisor: halted");
-    arch::halt()
+    halt::end(HaltKind::MonitorFault)
 }

@@ -6,6 +6,7 @@ use core::ptr::NonNull;
 
 use mipsvisor::cp0::{self, fields::Cause};
 use mipsvisor::devices::{self, DeviceAccess};
+use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
@@ -18,6 +19,7 @@ use mipsvisor::vcpu::{
 
 use crate::arch;
 use crate::boot::Boot;
+use crate::console_session::GuestConsole;
 use crate::guest_image::GuestSource;
 
 /// Guest address spaces whose GVA tables stay cached across ASID switches.
@@ -33,6 +35,8 @@ struct Host {
     power_off: Option<DeviceWrite>,
     /// The virtual GT-64120 and PCI configuration space (Malta only).
     chipset: Option<devices::Chipset>,
+    /// The guest's console input, filtered for the monitor console's escape.
+    console: GuestConsole,
 }
 
 /// The real GT-64120's registers, for the virtual chipset only.
@@ -81,8 +85,11 @@ impl HostServices for Host {
     fn arm_host_timer(&mut self, host_count: u32) {
         // A Compare that Count has already passed matches only after Count
         // wraps (26 s at 160 MHz): re-arm ahead, further each time, until it
-        // is in the future.
-        let mut target = host_count;
+        // is in the future. Never later than the monitor console's next look.
+        let poll = self.console.poll_ticks;
+        let now = mfc0!(cp0::COUNT);
+        let far = host_count.wrapping_sub(now) as i32 > poll as i32;
+        let mut target = if far { now.wrapping_add(poll) } else { host_count };
         for misses in 0.. {
             mtc0!(cp0::COMPARE, target);
             let now = mfc0!(cp0::COUNT);
@@ -113,9 +120,10 @@ impl HostServices for Host {
     fn device_read(&mut self, phys: u32, width: Width) -> Option<u32> {
         let (access, what) = devices::classify(self.boot.board.platform, phys, width.bytes());
         match access {
-            DeviceAccess::PassThrough | DeviceAccess::ReadOnly | DeviceAccess::PowerControl => {
-                Some(device_load(phys, width))
+            DeviceAccess::PassThrough => {
+                Some(self.console.guest_read(phys, width).unwrap_or_else(|| device_load(phys, width)))
             }
+            DeviceAccess::ReadOnly | DeviceAccess::PowerControl => Some(device_load(phys, width)),
             DeviceAccess::BoardReset | DeviceAccess::ResetControl => Some(0),
             DeviceAccess::Hidden => Some(devices::absent_device_value(width.bytes())),
             DeviceAccess::Refused => {
@@ -221,7 +229,7 @@ fn device_store(phys: u32, width: Width, value: u32) {
 pub(crate) fn stop(what: fmt::Arguments) -> ! {
     println!("mipsvisor: {what}");
     println!("mipsvisor: halted");
-    arch::halt()
+    crate::halt::end(HaltKind::MonitorStop)
 }
 
 /// Status for a guest run: user mode (EXL until the ERET), the host timer
@@ -318,6 +326,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         power_off: None,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
+        console: GuestConsole::new(boot.board.console, boot.board.timer_hz),
     };
     if let Some(chipset) = &host.chipset {
         println!(
@@ -355,7 +364,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         timer_hz
     );
 
-    let reason = loop {
+    let (kind, reason) = loop {
         vcpu.before_entry(&mut host);
         let mode: GuestMode = vcpu.guest_mode();
         let percpu = arch::trap::percpu();
@@ -396,26 +405,32 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         };
         match outcome {
             ExitOutcome::Resume => {}
-            ExitOutcome::GrantFpu => break "the guest asked for an FPU the virtual CPU does not have".into(),
-            ExitOutcome::Halt(reason) => break alloc::format!("{reason}"),
+            ExitOutcome::GrantFpu => {
+                break (HaltKind::NoFpu, "the guest asked for an FPU the virtual CPU does not have".into())
+            }
+            ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
+        }
+        if let Some(stop) = host.console.after_exit(&vcpu) {
+            break stop;
         }
         if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
-            break alloc::format!("isolation check: {report}");
+            break (HaltKind::Isolation, alloc::format!("isolation check: {report}"));
         }
         if host.reset_requested {
-            break "guest wrote the board reset register".into();
+            break (HaltKind::BoardReset, "guest wrote the board reset register".into());
         }
         if host.power_off.is_some() {
-            break "guest powered off".into();
+            break (HaltKind::PowerOff, "guest powered off".into());
         }
     };
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
-    if let Some(write) = host.power_off {
-        // Now the board may go: under QEMU this write ends the run.
-        device_store(write.phys, write.width, write.value);
-    }
     println!("mipsvisor: halted");
-    arch::halt()
+    crate::halt::end_with(kind, || {
+        if let Some(write) = host.power_off {
+            // Now the board may go: under QEMU this write ends the run (exit code 0).
+            device_store(write.phys, write.width, write.value);
+        }
+    })
 }

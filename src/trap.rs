@@ -7,9 +7,11 @@ use mipsvisor::cp0::{
     self,
     fields::{ExcCode, Status},
 };
+use mipsvisor::exit_status::HaltKind;
 use mipsvisor::trapframe::{Dump, TrapFrame};
 
 pub fn handle(frame: &mut TrapFrame) {
+    crate::halt::exception_after_exit();
     if frame.vector == crate::arch::flash::DEBUG_EXIT_VECTOR {
         // SDBBP (or another debug exception) in the monitor's own code: a bug.
         // First: Cause is stale here (a debug exception does not write it).
@@ -19,7 +21,7 @@ pub fn handle(frame: &mut TrapFrame) {
             Dump(frame)
         );
         println!("mipsvisor: halted");
-        crate::arch::halt()
+        crate::halt::end(HaltKind::MonitorFault)
     }
     if frame.cause().exc_code() == ExcCode::Int {
         // `wait_for_interrupt` woke: mask interrupts so the ERET resumes it
@@ -32,5 +34,5 @@ pub fn handle(frame: &mut TrapFrame) {
     }
     println!("mipsvisor: unexpected {}", Dump(frame));
     println!("mipsvisor: halted");
-    crate::arch::halt()
+    crate::halt::end(HaltKind::MonitorFault)
 }

@@ -6,17 +6,21 @@ use core::fmt;
 use volatile_register::RW;
 
 /// Register numbers of the 16550 (DLAB = 0 unless noted).
-mod reg {
+pub mod reg {
+    /// Receive buffer (read), transmit holding (write); the divisor's low byte with DLAB.
     pub const DATA: usize = 0;
     pub const IER: usize = 1;
+    /// FIFO control (write); its read side is IIR, interrupt identification.
     pub const FCR: usize = 2;
     pub const LCR: usize = 3;
     pub const MCR: usize = 4;
     pub const LSR: usize = 5;
 }
 
-const LSR_DATA_READY: u8 = 1 << 0;
+pub const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
+/// Transmitter empty: the holding and shift registers have both gone out.
+const LSR_TX_EMPTY: u8 = 1 << 6;
 const LCR_8N1: u8 = 0x03;
 const FCR_ENABLE_AND_CLEAR: u8 = 0x07;
 const MCR_DTR_RTS: u8 = 0x03;
@@ -56,6 +60,16 @@ impl Uart16550 {
         while self.register(reg::LSR).read() & LSR_THR_EMPTY == 0 {}
         // SAFETY: a device register write (see `new`).
         unsafe { self.register(reg::DATA).write(byte) }
+    }
+
+    /// Waits until every byte written has left the UART (at most `polls`
+    /// LSR reads), so a run may end right after its last line.
+    pub fn flush(&self, polls: u32) {
+        for _ in 0..polls {
+            if self.register(reg::LSR).read() & LSR_TX_EMPTY != 0 {
+                return;
+            }
+        }
     }
 
     pub fn try_get_byte(&self) -> Option<u8> {
@@ -119,5 +133,13 @@ mod tests {
         block[reg::DATA * 4] = b'x';
         block[reg::LSR * 4] |= LSR_DATA_READY;
         assert_eq!(uart.try_get_byte(), Some(b'x'));
+    }
+
+    #[test]
+    fn flush_gives_up_after_its_polls_when_the_transmitter_never_empties() {
+        let (mut block, uart) = fake(1);
+        uart.flush(1000); // LSR says only THR empty: bounded, returns
+        block[reg::LSR] |= LSR_TX_EMPTY;
+        uart.flush(u32::MAX); // returns at the first poll
     }
 }

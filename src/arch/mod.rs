@@ -91,3 +91,19 @@ pub fn halt() -> ! {
         unsafe { core::arch::asm!("wait") };
     }
 }
+
+/// Ends QEMU with exit code `code`: the MIPS UHI `exit` operation, SDBBP
+/// with code 1 in kernel mode, which QEMU's `-semihosting-config enable=on`
+/// takes before it would raise a debug exception (it never does so for user
+/// mode, where guests run). Returns only if the SDBBP was handled elsewhere.
+pub fn uhi_exit(code: u8) {
+    // SAFETY: under semihosting QEMU exits here; otherwise the SDBBP is a
+    // debug (or, with Config5.SBRI, RI) exception the monitor reports.
+    unsafe {
+        core::arch::asm!(
+            "sdbbp 1",
+            in("$25") mipsvisor::exit_status::UHI_EXIT,
+            in("$4") code as usize,
+        )
+    };
+}
