@@ -48,6 +48,8 @@ exit_stats! {
     syscall,
     /// Reserved Instruction exits (RDHWR emulation included).
     resvd_inst,
+    /// RDHWR served by the fast path (counted in `resvd_inst` too).
+    rdhwr_fast,
     break_inst,
     trap_inst,
     overflow,
