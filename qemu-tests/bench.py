@@ -52,14 +52,18 @@ ICOUNT = ["-icount", "shift=0"]
 LINUX_BOOT_READY = re.escape(linux_smoke.READY) + r" uptime_ns=(\d+)$"
 EXIT_COUNT_LINE = re.compile(r"^(\w+) +(\d+)$", re.M)
 EXIT_COST_LINE = re.compile(r"^exit_cost (\w+) exits=(\d+) ticks=(\d+)$", re.M)
-# Linux's monotonic clock in ns, read with shell builtins (no fork): sets $1.
-LINUX_NOW = "{ read -r _; read -r _; read -r _ _ t _; } </proc/timer_list"
-# Linux workloads: name, ops, shell commands between two clock readings.
+# Shell lines stay shorter than the console's 80 columns (BusyBox's line
+# editor redraws longer ones, and the echo would not match): `n` sets $t to
+# Linux's monotonic clock in ns (the "now at" line of /proc/timer_list, read
+# with builtins, no fork); each workload is a function `w`.
+LINUX_NOW_FUNCTION = "n(){ { read a;read a;read a b t a;}</proc/timer_list;}"
+LINUX_TIMED_RUN = "n;s=$t;w;n;echo elapsed_ns=$((t-s))"
+# Linux workloads: name, ops, the definition of `w`.
 LINUX_WORKLOADS = [
-    ("linux-shell-loop", 20000, "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"),
-    ("linux-dd-md5sum", 4000, "dd if=/dev/zero bs=4096 count=4000 2>/dev/null | md5sum >/dev/null"),
-    ("linux-fork-exec", 300, "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"),
-    ("linux-find", 3, "for i in 1 2 3; do find / -xdev >/dev/null; done"),
+    ("linux-shell-loop", 20000, "w(){ i=0;while [ $i -lt 20000 ];do i=$((i+1));done;}"),
+    ("linux-dd-md5sum", 4000, "w(){ dd if=/dev/zero bs=4096 count=4000 2>&1|md5sum;}"),
+    ("linux-fork-exec", 300, "w(){ i=0;while [ $i -lt 300 ];do /bin/true;i=$((i+1));done;}"),
+    ("linux-find", 3, "w(){ for i in 1 2 3;do find / -xdev>/dev/null;done;}"),
 ]
 
 
@@ -181,9 +185,10 @@ def linux_session(mode, workloads):
     with linux_smoke.console(mode, qemu_extra=ICOUNT, check="off", monitor_words=monitor_words()) as c:
         c.expect(re.escape(linux_smoke.READY), timeout=600)
         c.expect(linux_smoke.PROMPT, timeout=60, partial=True)
-        for name, _, commands in workloads:
-            line = f"{LINUX_NOW}; t0=$t; {commands}; {LINUX_NOW}; echo elapsed_ns=$((t - t0))"
-            out = c.command(line, prompt=linux_smoke.PROMPT, timeout=1200)
+        c.command(LINUX_NOW_FUNCTION, prompt=linux_smoke.PROMPT)
+        for name, _, function in workloads:
+            c.command(function, prompt=linux_smoke.PROMPT)
+            out = c.command(LINUX_TIMED_RUN, prompt=linux_smoke.PROMPT, timeout=900)
             ns = int(re.search(r"^elapsed_ns=(\d+)", out, re.M).group(1))
             ticks[name] = linux_ticks(mode, ns)
         c.send("poweroff -f\n")

@@ -9,9 +9,9 @@ use mipsvisor::devices::{self, DeviceAccess};
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
+use mipsvisor::vcpu::fast_exit::host_hwrena;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
-use mipsvisor::vcpu::fast_exit::host_hwrena;
 use mipsvisor::vcpu::timer;
 use mipsvisor::vcpu::{
     Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,

@@ -163,7 +163,11 @@ mod tests {
     #[test]
     fn names_are_unique_words() {
         for (i, a) in ExitKind::ALL.iter().enumerate() {
-            assert!(a.name().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{}", a.name());
+            assert!(
+                a.name().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}",
+                a.name()
+            );
             assert_eq!(ExitKind::ALL[i] as usize, i);
             for b in &ExitKind::ALL[i + 1..] {
                 assert_ne!(a.name(), b.name());

@@ -48,7 +48,11 @@ impl<M: GuestMemory> Vcpu<M> {
             Some(word) => word,
             None => {
                 let (mode, asid) = (self.guest_mode(), self.cp0.asid());
-                self.mmu.read_u32(exit.epc, mode, &self.tlb, asid).ok()?
+                // The table walk is cheap; the guest TLB search is the fallback.
+                match self.mmu.read_mapped_u32(exit.epc, mode) {
+                    Some(word) => word,
+                    None => self.mmu.read_u32(exit.epc, mode, &self.tlb, asid).ok()?,
+                }
             }
         };
         let Insn::Rdhwr { rt, hwr, sel } = decode(word, self.isa) else { return None };

@@ -8,8 +8,8 @@
 use core::fmt;
 
 use super::cp0::{GuestMode, VirtualCp0};
-use super::exit_cost::{ExitCosts, ExitKind};
 use super::exception::GuestException;
+use super::exit_cost::{ExitCosts, ExitKind};
 use super::guest_tlb::{BadTlbSize, GuestTlb};
 use super::host::{GuestMemory, HostServices};
 use super::log_once::{LogOnce, Report};

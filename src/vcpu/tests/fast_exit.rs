@@ -99,6 +99,9 @@ fn delay_slots_other_causes_and_unreadable_code_are_declined() {
 fn the_host_serves_only_userlocal_in_hardware() {
     use crate::vcpu::fast_exit::host_hwrena;
     assert_eq!(host_hwrena(HwrEna::all()), HwrEna::ULR);
-    assert_eq!(host_hwrena(HwrEna::CC | HwrEna::CC_RES | HwrEna::CPU_NUM | HwrEna::SYNCI_STEP), HwrEna::empty());
+    assert_eq!(
+        host_hwrena(HwrEna::CC | HwrEna::CC_RES | HwrEna::CPU_NUM | HwrEna::SYNCI_STEP),
+        HwrEna::empty()
+    );
     assert_eq!(host_hwrena(HwrEna::empty()), HwrEna::empty());
 }
