@@ -416,13 +416,16 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         let exit = loop {
             arch::trap::enter_guest();
             charge_last_exit(&mut vcpu, &mut last_exit_count);
-            let exit = host_exit(boot);
+            let mut exit = host_exit(boot);
             if arch::trap::percpu().guest.vector == arch::flash::DEBUG_EXIT_VECTOR {
                 break exit;
             }
-            // RDHWR of a register the vCPU holds: straight back into the guest.
-            let Some(resume) = vcpu.fast_exit(&exit) else { break exit };
+            // RDHWR, MFC0 and plain MTC0 the vCPU serves alone: straight back into the guest.
             let frame = &mut arch::trap::percpu().guest;
+            let Some(resume) = vcpu.fast_exit(&mut exit, |reg| frame.gpr[reg.number() as usize] as u32)
+            else {
+                break exit;
+            };
             if resume.reg != mipsvisor::isa::Gpr::Zero {
                 frame.gpr[resume.reg.number() as usize] = sign_extend(resume.value);
             }

@@ -55,6 +55,12 @@ exit_kinds! {
     Rdhwr = "rdhwr",
     /// RDHWR served by the fast path, before the generic exit.
     RdhwrFast = "rdhwr_fast",
+    /// MFC0 served by the fast path.
+    Mfc0Fast = "mfc0_fast",
+    /// MTC0 of a plain register served by the fast path.
+    Mtc0Fast = "mtc0_fast",
+    /// DI served by the fast path.
+    DiFast = "di_fast",
     /// A Reserved Instruction (or MSA/DSP) delivered to the guest.
     ReservedDelivered = "ri_delivered",
     /// A guest TLB translation copied into the GVA table.

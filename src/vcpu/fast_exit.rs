@@ -1,6 +1,7 @@
 //! Exits served before the generic exit path: a guest RDHWR of a register
 //! the vCPU holds (BusyBox reads its TLS pointer with `rdhwr $29` on every
-//! access, and a 24K host without Config3.ULRI traps each one as RI).
+//! access, and a 24K host without Config3.ULRI traps each one as RI), and
+//! the guest kernel's MFC0s and plain MTC0s (Linux's hottest exits).
 //!
 //! The firmware asks [`Vcpu::fast_exit`] first, with the exit as it found
 //! it; on `Some` it writes the register into the guest's saved frame and
@@ -10,15 +11,18 @@
 //! interrupt still exits to the generic path. On `None` the generic path
 //! (`handle_exit`) takes the exit and does exactly what it always did.
 
+use super::cp0::WriteEffect;
 use super::emulate::RdhwrOutcome;
 use super::exit_cost::ExitKind;
 use super::exits::HostExit;
 use super::host::GuestMemory;
 use super::state::Vcpu;
-use crate::cp0::fields::{ExcCode, HwrEna};
-use crate::isa::{decode, Gpr, Insn};
+use crate::cp0::fields::{ExcCode, HwrEna, Status};
+use crate::cp0::{self};
+use crate::isa::{decode, Cop0Insn, Gpr, Insn};
 
-/// A guest register the fast path wrote; the guest continues at `pc`.
+/// A guest register the fast path wrote (none when `reg` is `$zero`); the
+/// guest continues at `pc`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FastResume {
     pub reg: Gpr,
@@ -35,32 +39,82 @@ pub fn host_hwrena(guest: HwrEna) -> HwrEna {
 }
 
 impl<M: GuestMemory> Vcpu<M> {
-    /// Serves `exit` if it is an RDHWR outside a delay slot whose result
+    /// Serves `exit` if it is, outside a delay slot, an RDHWR whose result
     /// the vCPU holds (UserLocal, CCRes, CPUNum, SYNCI_Step: not Count, which
-    /// needs the timer, nor one the guest may not read, which is its RI).
-    /// `None`: take the generic path. `self.regs` is not used: the
-    /// firmware's frame holds the guest's registers.
-    pub fn fast_exit(&mut self, exit: &HostExit) -> Option<FastResume> {
-        if !self.fast_exits || exit.exc != ExcCode::Ri || exit.cause_bd {
+    /// needs the timer, nor one the guest may not read, which is its RI); or,
+    /// in guest kernel mode, an MFC0 of anything but Count and Cause (which
+    /// bring the timer up to date), an MTC0 of a plain register
+    /// (`VirtualCp0::write_is_plain`) or a DI (not EI, which may let a
+    /// pending interrupt in). `None`: take the generic path.
+    /// `self.regs` is not used: the firmware's frame holds the guest's
+    /// registers (an MTC0 reads its source from `source`).
+    ///
+    /// A declined exit keeps the word read here in `exit.bad_instr`, so the
+    /// generic path does not fetch it again.
+    pub fn fast_exit(&mut self, exit: &mut HostExit, source: impl FnOnce(Gpr) -> u32) -> Option<FastResume> {
+        if !self.fast_exits || exit.cause_bd {
             return None;
         }
-        let word = match exit.bad_instr {
-            Some(word) => word,
-            None => {
-                let (mode, asid) = (self.guest_mode(), self.cp0.asid());
-                // The table walk is cheap; the guest TLB search is the fallback.
-                match self.mmu.read_mapped_u32(exit.epc, mode) {
-                    Some(word) => word,
-                    None => self.mmu.read_u32(exit.epc, mode, &self.tlb, asid).ok()?,
-                }
-            }
+        let cp0_exit = match exit.exc {
+            ExcCode::Ri => false,
+            ExcCode::CpU if exit.coprocessor == 0 && self.cp0_usable() => true,
+            _ => return None,
         };
-        let Insn::Rdhwr { rt, hwr, sel } = decode(word, self.isa) else { return None };
-        let RdhwrOutcome::Value(value) = self.rdhwr_outcome(hwr, sel) else { return None };
+        let word = self.trapping_word(exit)?;
+        exit.bad_instr = Some(word);
+        let pc = exit.epc.wrapping_add(4);
+        let resume = match decode(word, self.isa) {
+            Insn::Rdhwr { rt, hwr, sel } if !cp0_exit => {
+                let RdhwrOutcome::Value(value) = self.rdhwr_outcome(hwr, sel) else { return None };
+                self.stats.resvd_inst += 1;
+                self.stats.rdhwr_fast += 1;
+                self.exit_kind = ExitKind::RdhwrFast;
+                FastResume { reg: rt, value, pc }
+            }
+            Insn::Cop0(Cop0Insn::Mfc0 { rt, reg }) if cp0_exit && reg != cp0::COUNT && reg != cp0::CAUSE => {
+                let value = self.cp0.read(reg, || 0).ok()?;
+                self.exit_kind = ExitKind::Mfc0Fast;
+                self.count_cp0_fast();
+                FastResume { reg: rt, value, pc }
+            }
+            Insn::Cop0(Cop0Insn::Mtc0 { rt, reg }) if cp0_exit && self.cp0.write_is_plain(reg) => {
+                let value = if rt == Gpr::Zero { 0 } else { source(rt) };
+                let effect = self.cp0.write(reg, value);
+                debug_assert_eq!(effect, Ok(WriteEffect::None));
+                self.exit_kind = ExitKind::Mtc0Fast;
+                self.count_cp0_fast();
+                FastResume { reg: Gpr::Zero, value: 0, pc }
+            }
+            // DI only masks interrupts: nothing becomes pending, and a device line
+            // the stale host Status still lets in exits to the generic path.
+            Insn::Cop0(Cop0Insn::Di { rt }) if cp0_exit => {
+                let old = self.cp0.status();
+                let _ = self.cp0.write(cp0::STATUS, (old - Status::IE).bits());
+                self.exit_kind = ExitKind::DiFast;
+                self.count_cp0_fast();
+                FastResume { reg: rt, value: old.bits(), pc }
+            }
+            _ => return None,
+        };
         self.stats.exits += 1;
-        self.stats.resvd_inst += 1;
-        self.stats.rdhwr_fast += 1;
-        self.exit_kind = ExitKind::RdhwrFast;
-        Some(FastResume { reg: rt, value, pc: exit.epc.wrapping_add(4) })
+        Some(resume)
+    }
+
+    fn count_cp0_fast(&mut self) {
+        self.stats.cop_unusable += 1;
+        self.stats.cp0_fast += 1;
+    }
+
+    /// BadInstr, else the word at EPC through the GVA table the guest runs
+    /// on (a cheap walk), else through the guest TLB.
+    fn trapping_word(&mut self, exit: &HostExit) -> Option<u32> {
+        if let Some(word) = exit.bad_instr {
+            return Some(word);
+        }
+        let (mode, asid) = (self.guest_mode(), self.cp0.asid());
+        match self.mmu.read_mapped_u32(exit.epc, mode) {
+            Some(word) => Some(word),
+            None => self.mmu.read_u32(exit.epc, mode, &self.tlb, asid).ok(),
+        }
     }
 }

@@ -24,7 +24,7 @@ fn differential(mode: GuestMode, hwrena: HwrEna, source: &str, bad_instr: bool) 
     if !bad_instr {
         fast.mmu.code.insert(PC, word);
     }
-    let served = fast.fast_exit(&ri);
+    let served = fast.fast_exit(&mut ri.clone(), |_| unreachable!());
     let (mut slow, mut h) = guest(mode, hwrena);
     slow.mmu.code.insert(PC, word);
     set(&mut slow, Gpr::T0, 0xdead);
@@ -84,14 +84,14 @@ fn delay_slots_other_causes_and_unreadable_code_are_declined() {
     let word = asm_one("rdhwr $v1, $29");
     v.mmu.code.insert(PC, word);
     let in_slot = HostExit { cause_bd: true, bad_instr: Some(word), ..exit(ExcCode::Ri, PC) };
-    assert_eq!(v.fast_exit(&in_slot), None);
+    assert_eq!(v.fast_exit(&mut in_slot.clone(), |_| 0), None);
     v.fast_exits = false;
-    assert_eq!(v.fast_exit(&in_slot_cleared(word)), None, "fast_exit=off");
+    assert_eq!(v.fast_exit(&mut in_slot_cleared(word), |_| 0), None, "fast_exit=off");
     v.fast_exits = true;
     let cpu = HostExit { bad_instr: Some(word), ..exit(ExcCode::CpU, PC) };
-    assert_eq!(v.fast_exit(&cpu), None);
+    assert_eq!(v.fast_exit(&mut cpu.clone(), |_| 0), None);
     // No BadInstr and no code at the PC: the generic path fetches (and faults).
-    assert_eq!(v.fast_exit(&exit(ExcCode::Ri, PC + 8)), None);
+    assert_eq!(v.fast_exit(&mut exit(ExcCode::Ri, PC + 8), |_| 0), None);
     assert_eq!(v.stats.exits, 0);
 }
 
@@ -104,4 +104,172 @@ fn the_host_serves_only_userlocal_in_hardware() {
         HwrEna::empty()
     );
     assert_eq!(host_hwrena(HwrEna::empty()), HwrEna::empty());
+}
+
+/// `source` at [`PC`] as a CpU exit through the fast path and, on a twin,
+/// the generic one, with $t1 = `t1` in both; asserts they agree wherever the
+/// fast path answered (registers, PC, every CP0 register, nothing delivered).
+fn cp0_differential(mode: GuestMode, source: &str, t1: u32) -> Option<FastResume> {
+    let word = asm_one(source);
+    let cpu = exit(ExcCode::CpU, PC);
+    let (mut fast, _) = guest(mode, HwrEna::empty());
+    let (mut slow, mut h) = guest(mode, HwrEna::empty());
+    for v in [&mut fast, &mut slow] {
+        v.mmu.code.insert(PC, word);
+        v.cp0.write(cp0::EPC, 0x4000_1000).unwrap();
+        v.cp0.write(cp0::ENTRY_LO0, 0x0000_1234).unwrap();
+        set(v, Gpr::T1, t1);
+    }
+    let fast_regs = fast.regs;
+    let served = fast.fast_exit(&mut cpu.clone(), |r| fast_regs.get(r));
+    let outcome = slow.handle_exit(&cpu, &mut h);
+    if let Some(r) = served {
+        let what = std::format!("{source} in {mode:?}");
+        assert_eq!(outcome, ExitOutcome::Resume, "{what}");
+        assert_eq!(slow.regs.pc, r.pc, "{what}");
+        if r.reg != Gpr::Zero {
+            assert_eq!(slow.regs.get(r.reg), r.value, "{what}");
+        }
+        for reg in [
+            cp0::INDEX,
+            cp0::ENTRY_LO0,
+            cp0::ENTRY_LO1,
+            cp0::CONTEXT,
+            cp0::PAGE_MASK,
+            cp0::EPC,
+            cp0::STATUS,
+            cp0::CAUSE,
+            cp0::ERROR_EPC,
+            cp0::DESAVE,
+            cp0::ENTRY_HI,
+            cp0::COMPARE,
+        ] {
+            assert_eq!(read_cp0(&fast, reg), read_cp0(&slow, reg), "{what}: {reg:?}");
+        }
+        assert_eq!((fast.stats.exits, fast.stats.cop_unusable, fast.stats.cp0_fast), (1, 1, 1), "{what}");
+    } else {
+        assert_eq!(fast.stats.exits, 0, "{source}");
+    }
+    served
+}
+
+#[test]
+fn kernel_mfc0_is_served_except_count_and_cause() {
+    for (source, value) in
+        [("mfc0 $t0, $14", 0x4000_1000), ("mfc0 $t0, $2", 0x1234), ("mfc0 $t0, $15", 0x0001_9300)]
+    {
+        let r = cp0_differential(GuestMode::Kernel, source, 0);
+        assert_eq!(r.map(|r| (r.reg, r.value)), Some((Gpr::T0, value)), "{source}");
+    }
+    assert!(cp0_differential(GuestMode::Kernel, "mfc0 $t0, $12", 0).is_some());
+    // Count and Cause bring the timer up to date first: generic path.
+    assert_eq!(cp0_differential(GuestMode::Kernel, "mfc0 $t0, $9", 0), None);
+    assert_eq!(cp0_differential(GuestMode::Kernel, "mfc0 $t0, $13", 0), None);
+    // An absent register is logged by the generic path.
+    assert_eq!(cp0_differential(GuestMode::Kernel, "mfc0 $t0, $22", 0), None);
+}
+
+#[test]
+fn kernel_mtc0_of_plain_registers_is_served_others_are_not() {
+    for source in [
+        "mtc0 $t1, $14",
+        "mtc0 $t1, $2",
+        "mtc0 $t1, $3",
+        "mtc0 $t1, $0",
+        "mtc0 $t1, $5",
+        "mtc0 $t1, $4",
+        "mtc0 $t1, $30",
+        "mtc0 $zero, $2",
+    ] {
+        let r = cp0_differential(GuestMode::Kernel, source, 0xffff_e7ff);
+        assert_eq!(r.map(|r| (r.reg, r.pc)), Some((Gpr::Zero, PC + 4)), "{source}");
+    }
+    // Status, Cause, Compare, Count, EntryHi, Wired, HWREna, UserLocal, EBase, Config: effects.
+    for source in [
+        "mtc0 $t1, $12",
+        "mtc0 $t1, $13",
+        "mtc0 $t1, $11",
+        "mtc0 $t1, $9",
+        "mtc0 $t1, $10",
+        "mtc0 $t1, $6",
+        "mtc0 $t1, $7",
+        "mtc0 $t1, $4, 2",
+        "mtc0 $t1, $15, 1",
+        "mtc0 $t1, $16",
+    ] {
+        assert_eq!(cp0_differential(GuestMode::Kernel, source, 0x1), None, "{source}");
+    }
+}
+
+#[test]
+fn user_mode_cop0_and_other_cop0_instructions_take_the_generic_path() {
+    // In guest user mode COP0 is the guest's CpU.
+    assert_eq!(cp0_differential(GuestMode::User, "mfc0 $t0, $14", 0), None);
+    for source in ["eret", "tlbwi", "ei $t0", "wait", "cache 0x15, 0($t1)"] {
+        assert_eq!(cp0_differential(GuestMode::Kernel, source, 0x4000_2000), None, "{source}");
+    }
+}
+
+#[test]
+fn plain_registers_never_report_an_effect() {
+    let (mut v, _) = kernel();
+    for reg in [
+        cp0::INDEX,
+        cp0::ENTRY_LO0,
+        cp0::ENTRY_LO1,
+        cp0::CONTEXT,
+        cp0::PAGE_MASK,
+        cp0::EPC,
+        cp0::ERROR_EPC,
+        cp0::DESAVE,
+    ] {
+        assert!(v.cp0.write_is_plain(reg), "{reg:?}");
+        for value in [0, 1, 0x8000_0000, 0xffff_ffff, 0x1234_5678] {
+            assert_eq!(v.cp0.write(reg, value), Ok(crate::vcpu::WriteEffect::None), "{reg:?} {value:#x}");
+        }
+    }
+    for reg in [
+        cp0::STATUS,
+        cp0::CAUSE,
+        cp0::COUNT,
+        cp0::COMPARE,
+        cp0::ENTRY_HI,
+        cp0::WIRED,
+        cp0::HW_RENA,
+        cp0::USER_LOCAL,
+        cp0::EBASE,
+        cp0::CONFIG0,
+    ] {
+        assert!(!v.cp0.write_is_plain(reg), "{reg:?}");
+    }
+}
+
+#[test]
+fn kernel_di_is_served_with_interrupts_on_or_off() {
+    for ie in [false, true] {
+        let word = asm_one("di $t0");
+        let (mut fast, _) = kernel();
+        let (mut slow, mut h) = kernel();
+        for v in [&mut fast, &mut slow] {
+            change_status(v, |s| if ie { s | Status::IE } else { s - Status::IE });
+            v.mmu.code.insert(PC, word);
+        }
+        let before = fast.cp0.status().bits();
+        let r = fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0).expect("served");
+        assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
+        assert_eq!((r.reg, r.value, r.pc), (Gpr::T0, before, PC + 4));
+        assert_eq!((slow.regs.get(Gpr::T0), slow.regs.pc), (r.value, r.pc));
+        assert_eq!(fast.cp0.status(), slow.cp0.status());
+        assert!(!fast.cp0.status().contains(Status::IE));
+    }
+}
+
+#[test]
+fn a_declined_exit_hands_its_word_to_the_generic_path() {
+    let (mut v, _) = kernel();
+    let word = asm_one("eret");
+    v.mmu.code.insert(PC, word);
+    let mut cpu = exit(ExcCode::CpU, PC);
+    assert_eq!(v.fast_exit(&mut cpu, |_| 0), None);
+    assert_eq!(cpu.bad_instr, Some(word));
 }
