@@ -106,6 +106,18 @@ fn the_host_serves_only_userlocal_in_hardware() {
     assert_eq!(host_hwrena(HwrEna::empty()), HwrEna::empty());
 }
 
+/// The registers whose MTC0 only stores.
+const PLAIN: [crate::cp0::Cp0Reg; 8] = [
+    cp0::INDEX,
+    cp0::ENTRY_LO0,
+    cp0::ENTRY_LO1,
+    cp0::CONTEXT,
+    cp0::PAGE_MASK,
+    cp0::EPC,
+    cp0::ERROR_EPC,
+    cp0::DESAVE,
+];
+
 /// `source` at [`PC`] as a CpU exit through the fast path and, on a twin,
 /// the generic one, with $t1 = `t1` in both; asserts they agree wherever the
 /// fast path answered (registers, PC, every CP0 register, nothing delivered).
@@ -130,20 +142,7 @@ fn cp0_differential(mode: GuestMode, source: &str, t1: u32) -> Option<FastResume
         if r.reg != Gpr::Zero {
             assert_eq!(slow.regs.get(r.reg), r.value, "{what}");
         }
-        for reg in [
-            cp0::INDEX,
-            cp0::ENTRY_LO0,
-            cp0::ENTRY_LO1,
-            cp0::CONTEXT,
-            cp0::PAGE_MASK,
-            cp0::EPC,
-            cp0::STATUS,
-            cp0::CAUSE,
-            cp0::ERROR_EPC,
-            cp0::DESAVE,
-            cp0::ENTRY_HI,
-            cp0::COMPARE,
-        ] {
+        for reg in PLAIN.into_iter().chain([cp0::STATUS, cp0::CAUSE, cp0::ENTRY_HI, cp0::COMPARE]) {
             assert_eq!(read_cp0(&fast, reg), read_cp0(&slow, reg), "{what}: {reg:?}");
         }
         assert_eq!((fast.stats.exits, fast.stats.cop_unusable, fast.stats.cp0_fast), (1, 1, 1), "{what}");
@@ -213,16 +212,7 @@ fn user_mode_cop0_and_other_cop0_instructions_take_the_generic_path() {
 #[test]
 fn plain_registers_never_report_an_effect() {
     let (mut v, _) = kernel();
-    for reg in [
-        cp0::INDEX,
-        cp0::ENTRY_LO0,
-        cp0::ENTRY_LO1,
-        cp0::CONTEXT,
-        cp0::PAGE_MASK,
-        cp0::EPC,
-        cp0::ERROR_EPC,
-        cp0::DESAVE,
-    ] {
+    for reg in PLAIN {
         assert!(v.cp0.write_is_plain(reg), "{reg:?}");
         for value in [0, 1, 0x8000_0000, 0xffff_ffff, 0x1234_5678] {
             assert_eq!(v.cp0.write(reg, value), Ok(crate::vcpu::WriteEffect::None), "{reg:?} {value:#x}");
