@@ -420,16 +420,18 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             if arch::trap::percpu().guest.vector == arch::flash::DEBUG_EXIT_VECTOR {
                 break exit;
             }
-            // RDHWR, MFC0 and plain MTC0 the vCPU serves alone: straight back into the guest.
+            // RDHWR, MFC0, plain MTC0, DI/EI the vCPU serves alone: straight back into the guest.
             let frame = &mut arch::trap::percpu().guest;
-            let Some(resume) = vcpu.fast_exit(&mut exit, |reg| frame.gpr[reg.number() as usize] as u32)
-            else {
+            let source = |reg: mipsvisor::isa::Gpr| frame.gpr[reg.number() as usize] as u32;
+            let Some(resume) = vcpu.fast_exit(&mut exit, source, &mut host) else {
                 break exit;
             };
             if resume.reg != mipsvisor::isa::Gpr::Zero {
                 frame.gpr[resume.reg.number() as usize] = sign_extend(resume.value);
             }
             frame.epc = sign_extend(resume.pc);
+            // DI/EI decide which device lines may end the guest's run.
+            arch::trap::percpu().guest_status = guest_run_status(&vcpu);
             if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
                 break 'run alloc::format!("isolation check: {report}");
             }

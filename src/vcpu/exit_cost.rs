@@ -61,6 +61,8 @@ exit_kinds! {
     Mtc0Fast = "mtc0_fast",
     /// DI served by the fast path.
     DiFast = "di_fast",
+    /// EI served by the fast path (no interrupt let in).
+    EiFast = "ei_fast",
     /// A Reserved Instruction (or MSA/DSP) delivered to the guest.
     ReservedDelivered = "ri_delivered",
     /// A guest TLB translation copied into the GVA table.

@@ -15,7 +15,7 @@ use super::cp0::WriteEffect;
 use super::emulate::RdhwrOutcome;
 use super::exit_cost::ExitKind;
 use super::exits::HostExit;
-use super::host::GuestMemory;
+use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
 use crate::cp0::fields::{ExcCode, HwrEna, Status};
 use crate::cp0::{self};
@@ -44,14 +44,20 @@ impl<M: GuestMemory> Vcpu<M> {
     /// needs the timer, nor one the guest may not read, which is its RI); or,
     /// in guest kernel mode, an MFC0 of anything but Count and Cause (which
     /// bring the timer up to date), an MTC0 of a plain register
-    /// (`VirtualCp0::write_is_plain`) or a DI (not EI, which may let a
-    /// pending interrupt in). `None`: take the generic path.
+    /// (`VirtualCp0::write_is_plain`), a DI, or an EI that lets no
+    /// pending interrupt in. The firmware recomputes the host Status for the
+    /// guest after each (DI/EI change which device lines may exit). `None`: take the generic path.
     /// `self.regs` is not used: the firmware's frame holds the guest's
     /// registers (an MTC0 reads its source from `source`).
     ///
     /// A declined exit keeps the word read here in `exit.bad_instr`, so the
     /// generic path does not fetch it again.
-    pub fn fast_exit(&mut self, exit: &mut HostExit, source: impl FnOnce(Gpr) -> u32) -> Option<FastResume> {
+    pub fn fast_exit(
+        &mut self,
+        exit: &mut HostExit,
+        source: impl FnOnce(Gpr) -> u32,
+        host: &mut impl HostServices,
+    ) -> Option<FastResume> {
         if !self.fast_exits || exit.cause_bd {
             return None;
         }
@@ -91,6 +97,21 @@ impl<M: GuestMemory> Vcpu<M> {
                 let old = self.cp0.status();
                 let _ = self.cp0.write(cp0::STATUS, (old - Status::IE).bits());
                 self.exit_kind = ExitKind::DiFast;
+                self.count_cp0_fast();
+                FastResume { reg: rt, value: old.bits(), pc }
+            }
+            // EI letting no interrupt in (device lines brought up to date first):
+            // nothing to deliver. One it lets in is the generic path's to deliver.
+            Insn::Cop0(Cop0Insn::Ei { rt }) if cp0_exit => {
+                self.update_device_lines(host);
+                let old = self.cp0.status();
+                let mut enabled = self.cp0.clone();
+                let _ = enabled.write(cp0::STATUS, (old | Status::IE).bits());
+                if enabled.pending_interrupt() {
+                    return None;
+                }
+                self.cp0 = enabled;
+                self.exit_kind = ExitKind::EiFast;
                 self.count_cp0_fast();
                 FastResume { reg: rt, value: old.bits(), pc }
             }

@@ -33,7 +33,7 @@ exit_stats! {
     interrupt,
     /// Coprocessor Unusable exits (COP0/CACHE emulation and FPU use).
     cop_unusable,
-    /// MFC0, MTC0 of plain registers and DI served by the fast path (counted in `cop_unusable` too).
+    /// MFC0, MTC0 of plain registers, DI and EI served by the fast path (counted in `cop_unusable` too).
     cp0_fast,
     /// FPU handed to the guest on first use.
     fpu_granted,

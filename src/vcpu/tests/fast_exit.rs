@@ -24,7 +24,7 @@ fn differential(mode: GuestMode, hwrena: HwrEna, source: &str, bad_instr: bool) 
     if !bad_instr {
         fast.mmu.code.insert(PC, word);
     }
-    let served = fast.fast_exit(&mut ri.clone(), |_| unreachable!());
+    let served = fast.fast_exit(&mut ri.clone(), |_| unreachable!(), &mut FakeHost::new(HOST_HZ));
     let (mut slow, mut h) = guest(mode, hwrena);
     slow.mmu.code.insert(PC, word);
     set(&mut slow, Gpr::T0, 0xdead);
@@ -84,14 +84,18 @@ fn delay_slots_other_causes_and_unreadable_code_are_declined() {
     let word = asm_one("rdhwr $v1, $29");
     v.mmu.code.insert(PC, word);
     let in_slot = HostExit { cause_bd: true, bad_instr: Some(word), ..exit(ExcCode::Ri, PC) };
-    assert_eq!(v.fast_exit(&mut in_slot.clone(), |_| 0), None);
+    assert_eq!(v.fast_exit(&mut in_slot.clone(), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
     v.fast_exits = false;
-    assert_eq!(v.fast_exit(&mut in_slot_cleared(word), |_| 0), None, "fast_exit=off");
+    assert_eq!(
+        v.fast_exit(&mut in_slot_cleared(word), |_| 0, &mut FakeHost::new(HOST_HZ)),
+        None,
+        "fast_exit=off"
+    );
     v.fast_exits = true;
     let cpu = HostExit { bad_instr: Some(word), ..exit(ExcCode::CpU, PC) };
-    assert_eq!(v.fast_exit(&mut cpu.clone(), |_| 0), None);
+    assert_eq!(v.fast_exit(&mut cpu.clone(), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
     // No BadInstr and no code at the PC: the generic path fetches (and faults).
-    assert_eq!(v.fast_exit(&mut exit(ExcCode::Ri, PC + 8), |_| 0), None);
+    assert_eq!(v.fast_exit(&mut exit(ExcCode::Ri, PC + 8), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
     assert_eq!(v.stats.exits, 0);
 }
 
@@ -133,7 +137,7 @@ fn cp0_differential(mode: GuestMode, source: &str, t1: u32) -> Option<FastResume
         set(v, Gpr::T1, t1);
     }
     let fast_regs = fast.regs;
-    let served = fast.fast_exit(&mut cpu.clone(), |r| fast_regs.get(r));
+    let served = fast.fast_exit(&mut cpu.clone(), |r| fast_regs.get(r), &mut FakeHost::new(HOST_HZ));
     let outcome = slow.handle_exit(&cpu, &mut h);
     if let Some(r) = served {
         let what = std::format!("{source} in {mode:?}");
@@ -204,7 +208,7 @@ fn kernel_mtc0_of_plain_registers_is_served_others_are_not() {
 fn user_mode_cop0_and_other_cop0_instructions_take_the_generic_path() {
     // In guest user mode COP0 is the guest's CpU.
     assert_eq!(cp0_differential(GuestMode::User, "mfc0 $t0, $14", 0), None);
-    for source in ["eret", "tlbwi", "ei $t0", "wait", "cache 0x15, 0($t1)"] {
+    for source in ["eret", "tlbwi", "wait", "cache 0x15, 0($t1)"] {
         assert_eq!(cp0_differential(GuestMode::Kernel, source, 0x4000_2000), None, "{source}");
     }
 }
@@ -245,7 +249,8 @@ fn kernel_di_is_served_with_interrupts_on_or_off() {
             v.mmu.code.insert(PC, word);
         }
         let before = fast.cp0.status().bits();
-        let r = fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0).expect("served");
+        let r =
+            fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0, &mut FakeHost::new(HOST_HZ)).expect("served");
         assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
         assert_eq!((r.reg, r.value, r.pc), (Gpr::T0, before, PC + 4));
         assert_eq!((slow.regs.get(Gpr::T0), slow.regs.pc), (r.value, r.pc));
@@ -260,6 +265,40 @@ fn a_declined_exit_hands_its_word_to_the_generic_path() {
     let word = asm_one("eret");
     v.mmu.code.insert(PC, word);
     let mut cpu = exit(ExcCode::CpU, PC);
-    assert_eq!(v.fast_exit(&mut cpu, |_| 0), None);
+    assert_eq!(v.fast_exit(&mut cpu, |_| 0, &mut FakeHost::new(HOST_HZ)), None);
     assert_eq!(cpu.bad_instr, Some(word));
+}
+
+#[test]
+fn kernel_ei_is_served_unless_it_lets_an_interrupt_in() {
+    // (Status.IM, software interrupt IP0 raised) -> served?
+    for (im, raised, served) in [(0xff, false, true), (0xff, true, false), (0xfe, true, true)] {
+        let word = asm_one("ei $t0");
+        let (mut fast, _) = kernel();
+        let (mut slow, mut h) = kernel();
+        for v in [&mut fast, &mut slow] {
+            change_status(v, |s| (s - Status::IE).with_im(im));
+            if raised {
+                v.cp0.write(cp0::CAUSE, 1 << 8).unwrap();
+            }
+            v.mmu.code.insert(PC, word);
+        }
+        let before = fast.cp0.status().bits();
+        let r = fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0, &mut FakeHost::new(HOST_HZ));
+        assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
+        assert_eq!(r.is_some(), served, "IM {im:#x} raised {raised}");
+        match r {
+            Some(r) => {
+                assert_eq!((r.reg, r.value, r.pc), (Gpr::T0, before, PC + 4));
+                assert_eq!((slow.regs.get(Gpr::T0), slow.regs.pc), (r.value, r.pc));
+                assert_eq!(fast.cp0.status(), slow.cp0.status());
+                assert_eq!(fast.exit_kind, ExitKind::EiFast);
+            }
+            // The generic path delivers the interrupt; the declined fast path changed nothing.
+            None => {
+                assert_eq!(delivered(&slow).0, ExcCode::Int);
+                assert_eq!(fast.cp0.status().bits(), before);
+            }
+        }
+    }
 }
