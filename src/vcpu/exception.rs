@@ -167,8 +167,12 @@ impl VirtualCp0 {
     /// Whether an interrupt must be delivered now: Status.IE set, EXL and ERL
     /// clear, and some Cause.IP bit unmasked by Status.IM.
     pub fn pending_interrupt(&self) -> bool {
-        let enabled = self.status.contains(Status::IE) && !self.status.intersects(Status::EXL | Status::ERL);
-        enabled && self.status.im() & self.cause.ip() != 0
+        self.status.contains(Status::IE) && self.pending_interrupt_once_enabled()
+    }
+
+    /// Whether an interrupt would be pending with Status.IE set (after an EI).
+    pub fn pending_interrupt_once_enabled(&self) -> bool {
+        !self.status.intersects(Status::EXL | Status::ERL) && self.status.im() & self.cause.ip() != 0
     }
 }
 

@@ -104,13 +104,11 @@ impl<M: GuestMemory> Vcpu<M> {
             // nothing to deliver. One it lets in is the generic path's to deliver.
             Insn::Cop0(Cop0Insn::Ei { rt }) if cp0_exit => {
                 self.update_device_lines(host);
-                let old = self.cp0.status();
-                let mut enabled = self.cp0.clone();
-                let _ = enabled.write(cp0::STATUS, (old | Status::IE).bits());
-                if enabled.pending_interrupt() {
+                if self.cp0.pending_interrupt_once_enabled() {
                     return None;
                 }
-                self.cp0 = enabled;
+                let old = self.cp0.status();
+                let _ = self.cp0.write(cp0::STATUS, (old | Status::IE).bits());
                 self.exit_kind = ExitKind::EiFast;
                 self.count_cp0_fast();
                 FastResume { reg: rt, value: old.bits(), pc }
