@@ -297,6 +297,19 @@ fn charge_last_exit<M: GuestMemory>(vcpu: &mut Vcpu<M>, last_exit_count: &mut Op
     *last_exit_count = Some(percpu.exit_count as u32);
 }
 
+/// The guest's registers as the saved frame holds them (host words).
+struct FrameGprs<'a>(&'a [usize; 32]);
+
+impl mipsvisor::isa::GprRead for FrameGprs<'_> {
+    fn gpr(&self, reg: mipsvisor::isa::Gpr) -> u32 {
+        if reg == mipsvisor::isa::Gpr::Zero {
+            0
+        } else {
+            self.0[reg.number() as usize] as u32
+        }
+    }
+}
+
 fn sign_extend(value: u32) -> usize {
     value as i32 as isize as usize
 }
@@ -422,8 +435,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
             }
             // RDHWR, MFC0, plain MTC0, DI/EI the vCPU serves alone: straight back into the guest.
             let frame = &mut arch::trap::percpu().guest;
-            let source = |reg: mipsvisor::isa::Gpr| frame.gpr[reg.number() as usize] as u32;
-            let Some(resume) = vcpu.fast_exit(&mut exit, source, &mut host) else {
+            let Some(resume) = vcpu.fast_exit(&mut exit, &FrameGprs(&frame.gpr), &mut host) else {
                 break exit;
             };
             if resume.reg != mipsvisor::isa::Gpr::Zero {

@@ -19,7 +19,7 @@ use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
 use crate::cp0::fields::{ExcCode, HwrEna, Status};
 use crate::cp0::{self};
-use crate::isa::{decode, Cop0Insn, Gpr, Insn};
+use crate::isa::{branch_outcome, decode, Branch, Cop0Insn, FpuConditions, Gpr, GprRead, Insn};
 
 /// A guest register the fast path wrote (none when `reg` is `$zero`); the
 /// guest continues at `pc`.
@@ -39,26 +39,27 @@ pub fn host_hwrena(guest: HwrEna) -> HwrEna {
 }
 
 impl<M: GuestMemory> Vcpu<M> {
-    /// Serves `exit` if it is, outside a delay slot, an RDHWR whose result
-    /// the vCPU holds (UserLocal, CCRes, CPUNum, SYNCI_Step: not Count, which
-    /// needs the timer, nor one the guest may not read, which is its RI); or,
-    /// in guest kernel mode, an MFC0 of anything but Count and Cause (which
-    /// bring the timer up to date), an MTC0 of a plain register
-    /// (`VirtualCp0::write_is_plain`), a DI, or an EI that lets no
-    /// pending interrupt in. The firmware recomputes the host Status for the
-    /// guest after each (DI/EI change which device lines may exit). `None`: take the generic path.
-    /// `self.regs` is not used: the firmware's frame holds the guest's
-    /// registers (an MTC0 reads its source from `source`).
+    /// Serves `exit` if it is an RDHWR whose result the vCPU holds
+    /// (UserLocal, CCRes, CPUNum, SYNCI_Step: not Count, which needs the
+    /// timer, nor one the guest may not read, which is its RI); or, in guest
+    /// kernel mode, an MFC0 of anything but Count and Cause (which bring the
+    /// timer up to date), an MTC0 of a plain register
+    /// (`VirtualCp0::write_is_plain`), a DI, or an EI that lets no pending
+    /// interrupt in. The firmware recomputes the host Status for the guest
+    /// after each (DI/EI change which device lines may exit). A trap in a
+    /// delay slot is served too when its branch links nothing and is not an
+    /// FPU branch. `None`: take the generic path. `self.regs` is not used:
+    /// `regs` (the firmware's frame) holds the guest's registers.
     ///
-    /// A declined exit keeps the word read here in `exit.bad_instr`, so the
-    /// generic path does not fetch it again.
+    /// A declined exit keeps the words read here in `exit.bad_instr` and
+    /// `exit.bad_instr_p`, so the generic path does not fetch them again.
     pub fn fast_exit(
         &mut self,
         exit: &mut HostExit,
-        source: impl FnOnce(Gpr) -> u32,
+        regs: &impl GprRead,
         host: &mut impl HostServices,
     ) -> Option<FastResume> {
-        if !self.fast_exits || exit.cause_bd {
+        if !self.fast_exits {
             return None;
         }
         let cp0_exit = match exit.exc {
@@ -66,9 +67,13 @@ impl<M: GuestMemory> Vcpu<M> {
             ExcCode::CpU if exit.coprocessor == 0 && self.cp0_usable() => true,
             _ => return None,
         };
-        let word = self.trapping_word(exit)?;
+        let pc =
+            if exit.cause_bd { self.resume_after_delay_slot(exit, regs)? } else { exit.epc.wrapping_add(4) };
+        let word = match exit.bad_instr {
+            Some(word) => word,
+            None => self.word_at(exit.faulting_pc())?,
+        };
         exit.bad_instr = Some(word);
-        let pc = exit.epc.wrapping_add(4);
         let resume = match decode(word, self.isa) {
             Insn::Rdhwr { rt, hwr, sel } if !cp0_exit => {
                 let RdhwrOutcome::Value(value) = self.rdhwr_outcome(hwr, sel) else { return None };
@@ -84,7 +89,7 @@ impl<M: GuestMemory> Vcpu<M> {
                 FastResume { reg: rt, value, pc }
             }
             Insn::Cop0(Cop0Insn::Mtc0 { rt, reg }) if cp0_exit && self.cp0.write_is_plain(reg) => {
-                let value = if rt == Gpr::Zero { 0 } else { source(rt) };
+                let value = regs.gpr(rt);
                 let effect = self.cp0.write(reg, value);
                 debug_assert_eq!(effect, Ok(WriteEffect::None));
                 self.exit_kind = ExitKind::Mtc0Fast;
@@ -124,16 +129,36 @@ impl<M: GuestMemory> Vcpu<M> {
         self.stats.cp0_fast += 1;
     }
 
-    /// BadInstr, else the word at EPC through the GVA table the guest runs
-    /// on (a cheap walk), else through the guest TLB.
-    fn trapping_word(&mut self, exit: &HostExit) -> Option<u32> {
-        if let Some(word) = exit.bad_instr {
-            return Some(word);
-        }
+    /// The word at guest `pc` through the GVA table the guest runs on (a
+    /// cheap walk), else through the guest TLB.
+    fn word_at(&mut self, pc: u32) -> Option<u32> {
         let (mode, asid) = (self.guest_mode(), self.cp0.asid());
-        match self.mmu.read_mapped_u32(exit.epc, mode) {
+        match self.mmu.read_mapped_u32(pc, mode) {
             Some(word) => Some(word),
-            None => self.mmu.read_u32(exit.epc, mode, &self.tlb, asid).ok(),
+            None => self.mmu.read_u32(pc, mode, &self.tlb, asid).ok(),
         }
+    }
+
+    /// For a trap in a delay slot: where the guest goes after it, when the
+    /// branch at EPC (BadInstrP, else fetched; kept in `exit.bad_instr_p`)
+    /// is an ordinary one that links nothing, resolved from `regs` as they
+    /// were at the trap. Linking and FPU branches are the generic path's.
+    fn resume_after_delay_slot(&mut self, exit: &mut HostExit, regs: &impl GprRead) -> Option<u32> {
+        let word = match exit.bad_instr_p {
+            Some(word) => word,
+            None => self.word_at(exit.epc)?,
+        };
+        exit.bad_instr_p = Some(word);
+        let branch = *decode(word, self.isa).as_branch()?;
+        if !branch.has_delay_slot()
+            || matches!(branch, Branch::FpCondition { .. } | Branch::FpRegister { .. })
+        {
+            return None;
+        }
+        let outcome = branch_outcome(&branch, exit.epc, regs, &FpuConditions::default()).ok()?;
+        if outcome.link.is_some() {
+            return None;
+        }
+        outcome.resume_after_slot()
     }
 }

@@ -24,7 +24,7 @@ fn differential(mode: GuestMode, hwrena: HwrEna, source: &str, bad_instr: bool) 
     if !bad_instr {
         fast.mmu.code.insert(PC, word);
     }
-    let served = fast.fast_exit(&mut ri.clone(), |_| unreachable!(), &mut FakeHost::new(HOST_HZ));
+    let served = fast.fast_exit(&mut ri.clone(), &fast.regs.clone(), &mut FakeHost::new(HOST_HZ));
     let (mut slow, mut h) = guest(mode, hwrena);
     slow.mmu.code.insert(PC, word);
     set(&mut slow, Gpr::T0, 0xdead);
@@ -84,18 +84,35 @@ fn delay_slots_other_causes_and_unreadable_code_are_declined() {
     let word = asm_one("rdhwr $v1, $29");
     v.mmu.code.insert(PC, word);
     let in_slot = HostExit { cause_bd: true, bad_instr: Some(word), ..exit(ExcCode::Ri, PC) };
-    assert_eq!(v.fast_exit(&mut in_slot.clone(), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
+    assert_eq!(
+        v.fast_exit(&mut in_slot.clone(), &crate::vcpu::GuestRegs::default(), &mut FakeHost::new(HOST_HZ)),
+        None
+    );
     v.fast_exits = false;
     assert_eq!(
-        v.fast_exit(&mut in_slot_cleared(word), |_| 0, &mut FakeHost::new(HOST_HZ)),
+        v.fast_exit(
+            &mut in_slot_cleared(word),
+            &crate::vcpu::GuestRegs::default(),
+            &mut FakeHost::new(HOST_HZ)
+        ),
         None,
         "fast_exit=off"
     );
     v.fast_exits = true;
     let cpu = HostExit { bad_instr: Some(word), ..exit(ExcCode::CpU, PC) };
-    assert_eq!(v.fast_exit(&mut cpu.clone(), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
+    assert_eq!(
+        v.fast_exit(&mut cpu.clone(), &crate::vcpu::GuestRegs::default(), &mut FakeHost::new(HOST_HZ)),
+        None
+    );
     // No BadInstr and no code at the PC: the generic path fetches (and faults).
-    assert_eq!(v.fast_exit(&mut exit(ExcCode::Ri, PC + 8), |_| 0, &mut FakeHost::new(HOST_HZ)), None);
+    assert_eq!(
+        v.fast_exit(
+            &mut exit(ExcCode::Ri, PC + 8),
+            &crate::vcpu::GuestRegs::default(),
+            &mut FakeHost::new(HOST_HZ)
+        ),
+        None
+    );
     assert_eq!(v.stats.exits, 0);
 }
 
@@ -137,7 +154,7 @@ fn cp0_differential(mode: GuestMode, source: &str, t1: u32) -> Option<FastResume
         set(v, Gpr::T1, t1);
     }
     let fast_regs = fast.regs;
-    let served = fast.fast_exit(&mut cpu.clone(), |r| fast_regs.get(r), &mut FakeHost::new(HOST_HZ));
+    let served = fast.fast_exit(&mut cpu.clone(), &fast_regs, &mut FakeHost::new(HOST_HZ));
     let outcome = slow.handle_exit(&cpu, &mut h);
     if let Some(r) = served {
         let what = std::format!("{source} in {mode:?}");
@@ -249,8 +266,13 @@ fn kernel_di_is_served_with_interrupts_on_or_off() {
             v.mmu.code.insert(PC, word);
         }
         let before = fast.cp0.status().bits();
-        let r =
-            fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0, &mut FakeHost::new(HOST_HZ)).expect("served");
+        let r = fast
+            .fast_exit(
+                &mut exit(ExcCode::CpU, PC),
+                &crate::vcpu::GuestRegs::default(),
+                &mut FakeHost::new(HOST_HZ),
+            )
+            .expect("served");
         assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
         assert_eq!((r.reg, r.value, r.pc), (Gpr::T0, before, PC + 4));
         assert_eq!((slow.regs.get(Gpr::T0), slow.regs.pc), (r.value, r.pc));
@@ -265,7 +287,7 @@ fn a_declined_exit_hands_its_word_to_the_generic_path() {
     let word = asm_one("eret");
     v.mmu.code.insert(PC, word);
     let mut cpu = exit(ExcCode::CpU, PC);
-    assert_eq!(v.fast_exit(&mut cpu, |_| 0, &mut FakeHost::new(HOST_HZ)), None);
+    assert_eq!(v.fast_exit(&mut cpu, &crate::vcpu::GuestRegs::default(), &mut FakeHost::new(HOST_HZ)), None);
     assert_eq!(cpu.bad_instr, Some(word));
 }
 
@@ -284,7 +306,11 @@ fn kernel_ei_is_served_unless_it_lets_an_interrupt_in() {
             v.mmu.code.insert(PC, word);
         }
         let before = fast.cp0.status().bits();
-        let r = fast.fast_exit(&mut exit(ExcCode::CpU, PC), |_| 0, &mut FakeHost::new(HOST_HZ));
+        let r = fast.fast_exit(
+            &mut exit(ExcCode::CpU, PC),
+            &crate::vcpu::GuestRegs::default(),
+            &mut FakeHost::new(HOST_HZ),
+        );
         assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
         assert_eq!(r.is_some(), served, "IM {im:#x} raised {raised}");
         match r {
@@ -301,4 +327,48 @@ fn kernel_ei_is_served_unless_it_lets_an_interrupt_in() {
             }
         }
     }
+}
+
+/// `branch` at [`PC`] with `slot` in its delay slot trapping `exc`, through
+/// the fast path and the generic one, with $a0 = `a0`.
+fn delay_slot_differential(exc: ExcCode, branch: &str, slot: &str, a0: u32) -> Option<FastResume> {
+    let [branch_word, slot_word] = asm([branch, slot]);
+    let (mut fast, _) = guest(GuestMode::Kernel, HwrEna::empty());
+    fast.mmu.code.insert(PC, branch_word);
+    fast.mmu.code.insert(PC + 4, slot_word);
+    set(&mut fast, Gpr::A0, a0);
+    let regs = fast.regs;
+    let mut trap = HostExit { cause_bd: true, ..exit(exc, PC) };
+    let served = fast.fast_exit(&mut trap, &regs, &mut FakeHost::new(HOST_HZ));
+    let (mut slow, mut h) = guest(GuestMode::Kernel, HwrEna::empty());
+    set(&mut slow, Gpr::A0, a0);
+    assert_eq!(delay_slot_trap(&mut slow, &mut h, exc, branch, slot), ExitOutcome::Resume);
+    if let Some(r) = served {
+        assert_eq!(slow.regs.pc, r.pc, "{branch}; {slot}");
+        if r.reg != Gpr::Zero {
+            assert_eq!(slow.regs.get(r.reg), r.value);
+        }
+        assert_eq!(fast.cp0.status(), slow.cp0.status());
+    } else {
+        // The words read are handed on.
+        assert_eq!(
+            (trap.bad_instr_p, trap.bad_instr.is_some()),
+            (Some(branch_word), trap.bad_instr.is_some())
+        );
+    }
+    served
+}
+
+#[test]
+fn a_trap_in_the_slot_of_a_branch_that_links_nothing_is_served() {
+    // Linux's arch_local_irq_restore: `beqz a0, 1f; di`; taken and not taken.
+    for (a0, resume) in [(0, PC + 24), (1, PC + 8)] {
+        let r = delay_slot_differential(ExcCode::CpU, "beq $a0, $zero, .+24", "di", a0);
+        assert_eq!(r.map(|r| r.pc), Some(resume), "a0 = {a0}");
+    }
+    let r = delay_slot_differential(ExcCode::CpU, "bne $a0, $zero, .+24", "mfc0 $t0, $14", 1);
+    assert_eq!(r.map(|r| r.pc), Some(PC + 24));
+    // Linking branches (BAL, JALR): the generic path writes the link.
+    assert_eq!(delay_slot_differential(ExcCode::CpU, "bal .+24", "di", 0), None);
+    assert_eq!(delay_slot_differential(ExcCode::CpU, "jalr $a0", "di", 0x4010_0200), None);
 }
