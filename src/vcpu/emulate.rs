@@ -6,7 +6,7 @@
 //! guest continues ([`Step`]); `exits` fetches the instruction, resolves the
 //! branch when it sat in a delay slot, and applies the step.
 
-use super::cp0::WriteEffect;
+use super::cp0::{Unimplemented, WriteEffect};
 use super::dyntrans::is_droppable_cache_op;
 use super::exception::{Access, GuestException};
 use super::exit_cost::ExitKind;
@@ -168,15 +168,7 @@ impl<M: GuestMemory> Vcpu<M> {
     }
 
     fn mfc0(&mut self, rt: Gpr, reg: Cp0Reg, t: &Trapped, host: &mut impl HostServices) -> Step {
-        if reg == cp0::CAUSE || reg == cp0::COUNT {
-            // Cause.TI must be current when the guest looks, and observing
-            // Count must not skip past a Compare match unnoticed.
-            if self.update_timer(host) {
-                self.arm_timer(host);
-            }
-        }
-        let count = self.timer.last_count();
-        let value = match self.cp0.read(reg, || count) {
+        let value = match self.mfc0_value(reg, host) {
             Ok(value) => value,
             // Release 6 PRA: reads of unimplemented registers return 0 (R2: UNDEFINED).
             Err(_) => {
@@ -186,6 +178,23 @@ impl<M: GuestMemory> Vcpu<M> {
         };
         self.regs.set(rt, value);
         Step::Next
+    }
+
+    /// What the guest's MFC0 of `reg` reads now.
+    pub(super) fn mfc0_value(
+        &mut self,
+        reg: Cp0Reg,
+        host: &mut impl HostServices,
+    ) -> Result<u32, Unimplemented> {
+        if reg == cp0::CAUSE || reg == cp0::COUNT {
+            // Cause.TI must be current when the guest looks, and observing
+            // Count must not skip past a Compare match unnoticed.
+            if self.update_timer(host) {
+                self.arm_timer(host);
+            }
+        }
+        let count = self.timer.last_count();
+        self.cp0.read(reg, || count)
     }
 
     /// DI/EI (MD00086): rt = Status before, then Status.IE = `enable`.

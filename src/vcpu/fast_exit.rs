@@ -42,8 +42,8 @@ impl<M: GuestMemory> Vcpu<M> {
     /// Serves `exit` if it is an RDHWR whose result the vCPU holds
     /// (UserLocal, CCRes, CPUNum, SYNCI_Step: not Count, which needs the
     /// timer, nor one the guest may not read, which is its RI); or, in guest
-    /// kernel mode, an MFC0 of anything but Count and Cause (which bring the
-    /// timer up to date), an MTC0 of a plain register
+    /// kernel mode, an MFC0 (of Count or Cause too, unless bringing the timer
+    /// up to date lets an interrupt in), an MTC0 of a plain register
     /// (`VirtualCp0::write_is_plain`), a DI, or an EI that lets no pending
     /// interrupt in. The firmware recomputes the host Status for the guest
     /// after each (DI/EI change which device lines may exit). A trap in a
@@ -82,8 +82,13 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.exit_kind = ExitKind::RdhwrFast;
                 FastResume { reg: rt, value, pc }
             }
-            Insn::Cop0(Cop0Insn::Mfc0 { rt, reg }) if cp0_exit && reg != cp0::COUNT && reg != cp0::CAUSE => {
-                let value = self.cp0.read(reg, || 0).ok()?;
+            // Count and Cause bring the timer up to date first (as the generic
+            // path does); a timer interrupt that lets in is the generic path's to deliver.
+            Insn::Cop0(Cop0Insn::Mfc0 { rt, reg }) if cp0_exit => {
+                let value = self.mfc0_value(reg, host).ok()?;
+                if self.cp0.pending_interrupt() {
+                    return None;
+                }
                 self.exit_kind = ExitKind::Mfc0Fast;
                 self.count_cp0_fast();
                 FastResume { reg: rt, value, pc }
