@@ -193,8 +193,9 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.arm_timer(host);
             }
         }
-        let count = self.timer.last_count();
-        self.cp0.read(reg, || count)
+        // Only a Count read pays for the scaling (a 64-bit division on MIPS32).
+        let timer = &self.timer;
+        self.cp0.read(reg, || timer.last_count())
     }
 
     /// DI/EI (MD00086): rt = Status before, then Status.IE = `enable`.
