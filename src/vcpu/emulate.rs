@@ -212,7 +212,7 @@ impl<M: GuestMemory> Vcpu<M> {
 
     /// Acts on what an MTC0 (or TLBR) changed: the vCPU owns ASID, Count and
     /// Compare; the rest is the host's to mirror.
-    fn apply_cp0_effect(&mut self, effect: WriteEffect, host: &mut impl HostServices) {
+    pub(super) fn apply_cp0_effect(&mut self, effect: WriteEffect, host: &mut impl HostServices) {
         match effect {
             WriteEffect::None => {}
             WriteEffect::EntryHiAsidChanged { old, new } => {

@@ -167,12 +167,13 @@ impl VirtualCp0 {
     /// Whether an interrupt must be delivered now: Status.IE set, EXL and ERL
     /// clear, and some Cause.IP bit unmasked by Status.IM.
     pub fn pending_interrupt(&self) -> bool {
-        self.status.contains(Status::IE) && self.pending_interrupt_once_enabled()
+        self.pending_interrupt_with(self.status)
     }
 
-    /// Whether an interrupt would be pending with Status.IE set (after an EI).
-    pub fn pending_interrupt_once_enabled(&self) -> bool {
-        !self.status.intersects(Status::EXL | Status::ERL) && self.status.im() & self.cause.ip() != 0
+    /// Whether an interrupt would be pending with `status` as Status.
+    pub fn pending_interrupt_with(&self, status: Status) -> bool {
+        let enabled = status.contains(Status::IE) && !status.intersects(Status::EXL | Status::ERL);
+        enabled && status.im() & self.cause.ip() != 0
     }
 }
 

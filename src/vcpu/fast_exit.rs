@@ -44,8 +44,9 @@ impl<M: GuestMemory> Vcpu<M> {
     /// timer, nor one the guest may not read, which is its RI); or, in guest
     /// kernel mode, an MFC0 (of Count or Cause too, unless bringing the timer
     /// up to date lets an interrupt in), an MTC0 of a plain register
-    /// (`VirtualCp0::write_is_plain`), a DI, or an EI that lets no pending
-    /// interrupt in. The firmware recomputes the host Status for the guest
+    /// (`VirtualCp0::write_is_plain`) or of Status changing only IE and IM,
+    /// a DI, or an EI; the last two and Status only when they let no
+    /// pending interrupt in. The firmware recomputes the host Status for the guest
     /// after each (DI/EI change which device lines may exit). A trap in a
     /// delay slot is served too when its branch links nothing and is not an
     /// FPU branch. `None`: take the generic path. `self.regs` is not used:
@@ -101,6 +102,28 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.count_cp0_fast();
                 FastResume { reg: Gpr::Zero, value: 0, pc }
             }
+            // A Status write that changes only IE and IM and lets no interrupt in
+            // (device lines brought up to date first): same guest mode, table and
+            // coprocessors; one it lets in is the generic path's to deliver.
+            Insn::Cop0(Cop0Insn::Mtc0 { rt, reg }) if cp0_exit && reg == cp0::STATUS => {
+                let old = self.cp0.status();
+                let mask = self.cp0.model().status_write_mask().bits();
+                let new = Status::from_bits_retain((old.bits() & !mask) | (regs.gpr(rt) & mask));
+                let interrupt_bits = Status::IE.bits() | Status::from_bits_retain(0).with_im(0xff).bits();
+                if (old.bits() ^ new.bits()) & !interrupt_bits != 0 {
+                    return None;
+                }
+                self.update_device_lines(host);
+                if self.cp0.pending_interrupt_with(new) {
+                    return None;
+                }
+                if let Ok(effect) = self.cp0.write(cp0::STATUS, new.bits()) {
+                    self.apply_cp0_effect(effect, host);
+                }
+                self.exit_kind = ExitKind::Mtc0Fast;
+                self.count_cp0_fast();
+                FastResume { reg: Gpr::Zero, value: 0, pc }
+            }
             // DI only masks interrupts: nothing becomes pending, and a device line
             // the stale host Status still lets in exits to the generic path.
             Insn::Cop0(Cop0Insn::Di { rt }) if cp0_exit => {
@@ -114,7 +137,7 @@ impl<M: GuestMemory> Vcpu<M> {
             // nothing to deliver. One it lets in is the generic path's to deliver.
             Insn::Cop0(Cop0Insn::Ei { rt }) if cp0_exit => {
                 self.update_device_lines(host);
-                if self.cp0.pending_interrupt_once_enabled() {
+                if self.cp0.pending_interrupt_with(self.cp0.status() | Status::IE) {
                     return None;
                 }
                 let old = self.cp0.status();

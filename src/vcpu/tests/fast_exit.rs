@@ -206,7 +206,6 @@ fn kernel_mtc0_of_plain_registers_is_served_others_are_not() {
     }
     // Status, Cause, Compare, Count, EntryHi, Wired, HWREna, UserLocal, EBase, Config: effects.
     for source in [
-        "mtc0 $t1, $12",
         "mtc0 $t1, $13",
         "mtc0 $t1, $11",
         "mtc0 $t1, $9",
@@ -396,4 +395,37 @@ fn a_cause_read_that_raises_a_deliverable_timer_interrupt_is_left_to_the_generic
     assert_eq!(delivered(&fast), delivered(&slow));
     assert_eq!(delivered(&fast).0, ExcCode::Int);
     assert_eq!(fast.regs.get(Gpr::T0), slow.regs.get(Gpr::T0));
+}
+
+#[test]
+fn kernel_status_writes_of_ie_and_im_are_served_unless_they_let_an_interrupt_in() {
+    // Kernel (IE clear, IM all) with software interrupt IP0 raised.
+    let raised = |v: &mut TestVcpu| v.cp0.write(cp0::CAUSE, 1 << 8).unwrap();
+    let im = |bits: u32| Status::from_bits_retain(0).with_im(bits as u8).bits();
+    for (value, served) in [
+        (im(0xfe) | 1, true),           // IE on, IP0 masked: nothing pending
+        (im(0xff), true),               // IE still off
+        (im(0xff) | 1, false),          // IE on with IP0 unmasked: the generic path delivers
+        (im(0xfe) | 1 | 1 << 4, false), // UM too: the guest's mode changes
+        (im(0xfe) | 1 << 1, false),     // EXL: mode
+    ] {
+        let word = asm_one("mtc0 $t1, $12");
+        let (mut fast, _) = kernel();
+        let (mut slow, mut h) = kernel();
+        for v in [&mut fast, &mut slow] {
+            raised(v);
+            v.mmu.code.insert(PC, word);
+            set(v, Gpr::T1, value);
+        }
+        let before = fast.cp0.status();
+        let regs = fast.regs;
+        let r = fast.fast_exit(&mut exit(ExcCode::CpU, PC), &regs, &mut FakeHost::new(HOST_HZ));
+        assert_eq!(slow.handle_exit(&exit(ExcCode::CpU, PC), &mut h), ExitOutcome::Resume);
+        assert_eq!(r.is_some(), served, "{value:#x}");
+        if served {
+            assert_eq!((fast.cp0.status(), r.unwrap().pc), (slow.cp0.status(), slow.regs.pc), "{value:#x}");
+        } else {
+            assert_eq!(fast.cp0.status(), before, "{value:#x}: a declined write changed nothing");
+        }
+    }
 }
