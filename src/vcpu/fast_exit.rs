@@ -124,8 +124,8 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.count_cp0_fast();
                 FastResume { reg: Gpr::Zero, value: 0, pc }
             }
-            // DI only masks interrupts: nothing becomes pending, and a device line
-            // the stale host Status still lets in exits to the generic path.
+            // DI only masks interrupts: nothing becomes pending (the firmware
+            // then masks the device lines in the host Status).
             Insn::Cop0(Cop0Insn::Di { rt }) if cp0_exit => {
                 let old = self.cp0.status();
                 let _ = self.cp0.write(cp0::STATUS, (old - Status::IE).bits());
