@@ -31,14 +31,14 @@ def linux_images():
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
-def console(mode, guest_cmdline="console=ttyS0", log=None, qemu_extra=(), check=None):
+def console(mode, guest_cmdline="console=ttyS0", log=None, qemu_extra=(), check=None, monitor_words=""):
     kernel = linux_images()["vmlinux_with_initramfs"]
     if mode == "native":
         command = harness.native_guest_command(BOARD, kernel, append=guest_cmdline,
                                                extra=[*QEMU_EXTRA, *qemu_extra])
     else:
         monitor = harness.build_monitor(BOARD, guest="")
-        command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} -- {guest_cmdline}",
+        command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} {monitor_words} -- {guest_cmdline}",
                                        extra=["-initrd", kernel, *QEMU_EXTRA, *qemu_extra], log=log,
                                        check=check or harness.suite_check())
     return harness.Console(command)

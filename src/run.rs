@@ -10,11 +10,13 @@ use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
+use mipsvisor::vcpu::fast_exit::host_hwrena;
 use mipsvisor::vcpu::guest_tlb::VaRange;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
 use mipsvisor::vcpu::timer;
 use mipsvisor::vcpu::{
     Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,
+    WriteEffect,
 };
 
 use crate::arch;
@@ -195,6 +197,18 @@ impl HostServices for Host {
     fn log(&mut self, message: fmt::Arguments<'_>) {
         crate::console::log_args(message);
     }
+
+    fn guest_cp0_changed(&mut self, effect: WriteEffect) {
+        // With Config3.ULRI the hardware serves the guest's RDHWR $29 from the real UserLocal.
+        if !self.boot.cpu.user_local {
+            return;
+        }
+        match effect {
+            WriteEffect::HwrEnaChanged { hwrena } => mtc0!(cp0::HW_RENA, host_hwrena(hwrena).bits()),
+            WriteEffect::UserLocalChanged { value } => mtc0_word!(cp0::USER_LOCAL, sign_extend(value)),
+            _ => {}
+        }
+    }
 }
 
 /// Cause.IP / Status.IM bits: IP7 is the CPU timer, IP2-IP6 the board's devices.
@@ -270,6 +284,38 @@ fn choose_space_tags(boot: &Boot) -> arch::tlb::SpaceTags {
     // Nothing tagged before the choice may survive it.
     tags.invalidate_all(boot.cpu.tlb_entries);
     tags
+}
+
+/// The exit `arch::trap::enter_guest` just returned with, from the saved
+/// frame and BadInstr/BadInstrP where the CPU has them.
+fn host_exit(boot: &Boot) -> HostExit {
+    let frame = &arch::trap::percpu().guest;
+    let bad_instr = boot.cpu.bad_instr.then(|| mfc0!(cp0::BAD_INSTR));
+    let bad_instr_p = boot.cpu.bad_instr_p.then(|| mfc0!(cp0::BAD_INSTR_P));
+    HostExit::from_cause(frame.cause(), frame.epc as u32, frame.bad_vaddr as u32, bad_instr, bad_instr_p)
+}
+
+/// Charges the exit handled before this guest run (vector to ERET, in host
+/// Count ticks) to its kind; remembers when the new exit began.
+fn charge_last_exit<M: GuestMemory>(vcpu: &mut Vcpu<M>, last_exit_count: &mut Option<u32>) {
+    let percpu = arch::trap::percpu();
+    if let Some(exit_count) = *last_exit_count {
+        vcpu.exit_costs.record(vcpu.exit_kind, exit_count, percpu.entry_count as u32);
+    }
+    *last_exit_count = Some(percpu.exit_count as u32);
+}
+
+/// The guest's registers as the saved frame holds them (host words).
+struct FrameGprs<'a>(&'a [usize; 32]);
+
+impl mipsvisor::isa::GprRead for FrameGprs<'_> {
+    fn gpr(&self, reg: mipsvisor::isa::Gpr) -> u32 {
+        if reg == mipsvisor::isa::Gpr::Zero {
+            0
+        } else {
+            self.0[reg.number() as usize] as u32
+        }
+    }
 }
 
 fn sign_extend(value: u32) -> usize {
@@ -350,6 +396,14 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         Some("off") => false,
         Some(other) => stop(format_args!("dyntrans={other}: say dyntrans=on or dyntrans=off")),
     };
+    // The hardware's RDHWR registers start as the vCPU's reset state.
+    host.guest_cp0_changed(WriteEffect::HwrEnaChanged { hwrena: vcpu.cp0.hwrena() });
+    host.guest_cp0_changed(WriteEffect::UserLocalChanged { value: vcpu.cp0.user_local() });
+    vcpu.fast_exits = match boot.info.option("fast_exit") {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => stop(format_args!("fast_exit={other}: say fast_exit=on or fast_exit=off")),
+    };
     if !vcpu.dyntrans {
         println!("mipsvisor: dynamic translation off: every guest D-cache CACHE traps");
     }
@@ -364,7 +418,9 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         timer_hz
     );
 
-    let (kind, reason) = loop {
+    // Host Count at the exit being handled, for `vcpu.exit_costs`.
+    let mut last_exit_count: Option<u32> = None;
+    let (kind, reason) = 'run: loop {
         vcpu.before_entry(&mut host);
         let mode: GuestMode = vcpu.guest_mode();
         let percpu = arch::trap::percpu();
@@ -379,7 +435,28 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         arch::refill::set_root(vcpu.mmu.root(mode));
         space_tags.enter(vcpu.mmu.host_asid(mode).0);
 
-        arch::trap::enter_guest();
+        let exit = loop {
+            arch::trap::enter_guest();
+            charge_last_exit(&mut vcpu, &mut last_exit_count);
+            let mut exit = host_exit(boot);
+            if arch::trap::percpu().guest.vector == arch::flash::DEBUG_EXIT_VECTOR {
+                break exit;
+            }
+            // RDHWR, MFC0, plain MTC0, DI/EI the vCPU serves alone: straight back into the guest.
+            let frame = &mut arch::trap::percpu().guest;
+            let Some(resume) = vcpu.fast_exit(&mut exit, &FrameGprs(&frame.gpr), &mut host) else {
+                break exit;
+            };
+            if resume.reg != mipsvisor::isa::Gpr::Zero {
+                frame.gpr[resume.reg.number() as usize] = sign_extend(resume.value);
+            }
+            frame.epc = sign_extend(resume.pc);
+            // DI/EI decide which device lines may end the guest's run.
+            arch::trap::percpu().guest_status = guest_run_status(&vcpu);
+            if let Some(Err(report)) = isolation.as_mut().map(|check| check.after_exit(&vcpu.mmu)) {
+                break 'run (HaltKind::Isolation, alloc::format!("isolation check: {report}"));
+            }
+        };
 
         arch::refill::set_root(boot.empty_table.root_address());
         let frame = &arch::trap::percpu().guest;
@@ -389,15 +466,6 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         vcpu.regs.gpr[0] = 0;
         vcpu.regs.hi = frame.hi as u32;
         vcpu.regs.lo = frame.lo as u32;
-        let bad_instr = boot.cpu.bad_instr.then(|| mfc0!(cp0::BAD_INSTR));
-        let bad_instr_p = boot.cpu.bad_instr_p.then(|| mfc0!(cp0::BAD_INSTR_P));
-        let exit = HostExit::from_cause(
-            frame.cause(),
-            frame.epc as u32,
-            frame.bad_vaddr as u32,
-            bad_instr,
-            bad_instr_p,
-        );
         let outcome = if frame.vector == arch::flash::DEBUG_EXIT_VECTOR {
             vcpu.handle_debug_exit(frame.epc as u32, &mut host)
         } else {
@@ -426,6 +494,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
+    print!("{}", vcpu.exit_costs);
     println!("mipsvisor: halted");
     crate::halt::end_with(kind, || {
         if let Some(write) = host.power_off {

@@ -32,6 +32,10 @@ pub struct PerCpu {
     /// The current guest mode's GVA root, read by a refill handler that
     /// has no KScratch register to hold it.
     pub gva_root: usize,
+    /// Host Count at the last exception entry and at the last guest entry
+    /// (just before its ERET): what an exit cost (`vcpu::exit_cost`).
+    pub exit_count: usize,
+    pub entry_count: usize,
 }
 
 mod percpu_offset {
@@ -42,6 +46,8 @@ mod percpu_offset {
     pub const GUEST_STATUS: usize = offset_of!(PerCpu, guest_status);
     pub const K0_SAVE: usize = offset_of!(PerCpu, k0_save);
     pub const VECTOR: usize = offset_of!(PerCpu, vector);
+    pub const EXIT_COUNT: usize = offset_of!(PerCpu, exit_count);
+    pub const ENTRY_COUNT: usize = offset_of!(PerCpu, entry_count);
 }
 
 #[no_mangle]
@@ -53,6 +59,8 @@ static mut __percpu: PerCpu = PerCpu {
     k0_save: 0,
     vector: 0,
     gva_root: 0,
+    exit_count: 0,
+    entry_count: 0,
 };
 
 /// The per-CPU block. The monitor is single-threaded and the assembly only
@@ -201,6 +209,8 @@ arch_debug_exit_slot:
     # PerCpu::k0_save and k1 in ErrorEPC.
 exception_common:
     REG_S   $k0, {vector}, $k1
+    mfc0    $k0, $9, 0
+    REG_S   $k0, {exit_count}, $k1
     mfc0    $k0, $12, 0
     andi    $k0, $k0, {status_um}
     beqz    $k0, monitor_exception
@@ -261,6 +271,8 @@ arch_enter_guest:
     REG_L   $t0, {guest_status}, $k1
     mtc0    $t0, $12, 0
     ehb
+    mfc0    $t0, $9, 0
+    REG_S   $t0, {entry_count}, $k1
     RESTORE_GPRS $k1
     ehb
     eret
@@ -276,6 +288,8 @@ arch_enter_guest:
     size = const offset::SIZE,
     debug_exit = const super::flash::DEBUG_EXIT_VECTOR,
     vector = const percpu_offset::VECTOR,
+    exit_count = const percpu_offset::EXIT_COUNT,
+    entry_count = const percpu_offset::ENTRY_COUNT,
     k0_save = const percpu_offset::K0_SAVE,
     host_status = const percpu_offset::HOST_STATUS,
     guest_status = const percpu_offset::GUEST_STATUS,

@@ -248,6 +248,22 @@ impl VirtualCp0 {
         Ok(value)
     }
 
+    /// Registers whose MTC0 only stores (always `WriteEffect::None`): no
+    /// timer, interrupt, mode, ASID or host state depends on them.
+    pub fn write_is_plain(&self, reg: Cp0Reg) -> bool {
+        matches!(
+            reg,
+            cp0::INDEX
+                | cp0::ENTRY_LO0
+                | cp0::ENTRY_LO1
+                | cp0::CONTEXT
+                | cp0::PAGE_MASK
+                | cp0::EPC
+                | cp0::ERROR_EPC
+                | cp0::DESAVE
+        ) || self.kscratch_slot(reg).is_some()
+    }
+
     /// Guest MTC0: keeps the bits the model fixes, reports what changed.
     pub fn write(&mut self, reg: Cp0Reg, value: u32) -> Result<WriteEffect, Unimplemented> {
         let effect = match reg {

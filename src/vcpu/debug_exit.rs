@@ -23,6 +23,7 @@ impl<M: GuestMemory> Vcpu<M> {
     pub fn handle_debug_exit(&mut self, depc: u32, host: &mut impl HostServices) -> ExitOutcome {
         self.stats.exits += 1;
         self.stats.resvd_inst += 1;
+        self.exit_kind = super::exit_cost::ExitKind::Special;
         self.regs.pc = depc;
         // A first read may only map the page (Retry): read again once.
         let word = self.fetch(depc, host).or_else(|_| self.fetch(depc, host));

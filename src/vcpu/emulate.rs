@@ -6,9 +6,10 @@
 //! guest continues ([`Step`]); `exits` fetches the instruction, resolves the
 //! branch when it sat in a delay slot, and applies the step.
 
-use super::cp0::WriteEffect;
+use super::cp0::{Unimplemented, WriteEffect};
 use super::dyntrans::is_droppable_cache_op;
 use super::exception::{Access, GuestException};
+use super::exit_cost::ExitKind;
 use super::guest_tlb::{IndexOutOfRange, TlbWrite};
 use super::host::{GuestMemory, HostServices};
 use super::state::Vcpu;
@@ -60,6 +61,7 @@ impl<M: GuestMemory> Vcpu<M> {
         match t.insn {
             Insn::Cop0(op) => self.emulate_cop0(op, t, host),
             Insn::Cache { op, base, offset } => {
+                self.exit_kind = ExitKind::Cache;
                 let va = self.regs.get(base).wrapping_add(offset as i32 as u32);
                 let step = self.emulate_cache(op, va, host);
                 if step == Step::Next && is_droppable_cache_op(op) {
@@ -74,7 +76,10 @@ impl<M: GuestMemory> Vcpu<M> {
     /// A Reserved Instruction exit: RDHWR is emulated, anything else is the guest's.
     pub(super) fn emulate_reserved(&mut self, t: &Trapped, host: &mut impl HostServices) -> Step {
         match t.insn {
-            Insn::Rdhwr { rt, hwr, sel } => self.emulate_rdhwr(rt, hwr, sel, host),
+            Insn::Rdhwr { rt, hwr, sel } => {
+                self.exit_kind = ExitKind::Rdhwr;
+                self.emulate_rdhwr(rt, hwr, sel, host)
+            }
             _ => Step::Deliver(RESERVED_INSTRUCTION),
         }
     }
@@ -92,6 +97,15 @@ impl<M: GuestMemory> Vcpu<M> {
     }
 
     fn emulate_cop0(&mut self, op: Cop0Insn, t: &Trapped, host: &mut impl HostServices) -> Step {
+        self.exit_kind = match op {
+            Cop0Insn::Mfc0 { .. } => ExitKind::Mfc0,
+            Cop0Insn::Mtc0 { .. } => ExitKind::Mtc0,
+            Cop0Insn::Di { .. } | Cop0Insn::Ei { .. } => ExitKind::DiEi,
+            Cop0Insn::Tlbp | Cop0Insn::Tlbr | Cop0Insn::Tlbwi | Cop0Insn::Tlbwr => ExitKind::TlbOp,
+            Cop0Insn::Eret => ExitKind::Eret,
+            Cop0Insn::Wait { .. } => ExitKind::Wait,
+            _ => ExitKind::OtherCp0,
+        };
         match op {
             Cop0Insn::Mfc0 { rt, reg } => self.mfc0(rt, reg, t, host),
             Cop0Insn::Mtc0 { rt, reg } => {
@@ -154,15 +168,7 @@ impl<M: GuestMemory> Vcpu<M> {
     }
 
     fn mfc0(&mut self, rt: Gpr, reg: Cp0Reg, t: &Trapped, host: &mut impl HostServices) -> Step {
-        if reg == cp0::CAUSE || reg == cp0::COUNT {
-            // Cause.TI must be current when the guest looks, and observing
-            // Count must not skip past a Compare match unnoticed.
-            if self.update_timer(host) {
-                self.arm_timer(host);
-            }
-        }
-        let count = self.timer.last_count();
-        let value = match self.cp0.read(reg, || count) {
+        let value = match self.mfc0_value(reg, host) {
             Ok(value) => value,
             // Release 6 PRA: reads of unimplemented registers return 0 (R2: UNDEFINED).
             Err(_) => {
@@ -172,6 +178,24 @@ impl<M: GuestMemory> Vcpu<M> {
         };
         self.regs.set(rt, value);
         Step::Next
+    }
+
+    /// What the guest's MFC0 of `reg` reads now.
+    pub(super) fn mfc0_value(
+        &mut self,
+        reg: Cp0Reg,
+        host: &mut impl HostServices,
+    ) -> Result<u32, Unimplemented> {
+        if reg == cp0::CAUSE || reg == cp0::COUNT {
+            // Cause.TI must be current when the guest looks, and observing
+            // Count must not skip past a Compare match unnoticed.
+            if self.update_timer(host) {
+                self.arm_timer(host);
+            }
+        }
+        // Only a Count read pays for the scaling (a 64-bit division on MIPS32).
+        let timer = &self.timer;
+        self.cp0.read(reg, || timer.last_count())
     }
 
     /// DI/EI (MD00086): rt = Status before, then Status.IE = `enable`.
@@ -188,7 +212,7 @@ impl<M: GuestMemory> Vcpu<M> {
 
     /// Acts on what an MTC0 (or TLBR) changed: the vCPU owns ASID, Count and
     /// Compare; the rest is the host's to mirror.
-    fn apply_cp0_effect(&mut self, effect: WriteEffect, host: &mut impl HostServices) {
+    pub(super) fn apply_cp0_effect(&mut self, effect: WriteEffect, host: &mut impl HostServices) {
         match effect {
             WriteEffect::None => {}
             WriteEffect::EntryHiAsidChanged { old, new } => {
@@ -331,26 +355,46 @@ impl<M: GuestMemory> Vcpu<M> {
     /// the register's HWREna bit is set; otherwise, or for a register the
     /// model lacks, Reserved Instruction.
     fn emulate_rdhwr(&mut self, rt: Gpr, number: u8, sel: u8, host: &mut impl HostServices) -> Step {
+        let value = match self.rdhwr_outcome(number, sel) {
+            RdhwrOutcome::Reserved => return Step::Deliver(RESERVED_INSTRUCTION),
+            RdhwrOutcome::Value(value) => value,
+            RdhwrOutcome::GuestCount => self.guest_count(host),
+        };
+        self.regs.set(rt, value);
+        Step::Next
+    }
+
+    /// What RDHWR of hardware register `number`, select `sel`, does now.
+    pub(super) fn rdhwr_outcome(&self, number: u8, sel: u8) -> RdhwrOutcome {
         let enable = match number {
             hwr::CPU_NUM => HwrEna::CPU_NUM,
             hwr::SYNCI_STEP => HwrEna::SYNCI_STEP,
             hwr::CC => HwrEna::CC,
             hwr::CC_RES => HwrEna::CC_RES,
             hwr::ULR => HwrEna::ULR,
-            _ => return Step::Deliver(RESERVED_INSTRUCTION),
+            _ => return RdhwrOutcome::Reserved,
         };
         let permitted = self.cp0_usable() || self.cp0.hwrena().contains(enable);
         if sel != 0 || !permitted {
-            return Step::Deliver(RESERVED_INSTRUCTION);
+            return RdhwrOutcome::Reserved;
         }
-        let value = match number {
+        RdhwrOutcome::Value(match number {
             hwr::CPU_NUM => self.cp0.ebase().cpu_num(),
             hwr::SYNCI_STEP => self.synci_step(),
-            hwr::CC => self.guest_count(host),
+            hwr::CC => return RdhwrOutcome::GuestCount,
             hwr::CC_RES => CC_RES,
             _ => self.cp0.user_local(),
-        };
-        self.regs.set(rt, value);
-        Step::Next
+        })
     }
+}
+
+/// What a guest RDHWR reads, decided from the vCPU's state alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RdhwrOutcome {
+    /// Not readable now: Reserved Instruction.
+    Reserved,
+    /// This value.
+    Value(u32),
+    /// Guest Count, which needs the timer brought up to date.
+    GuestCount,
 }

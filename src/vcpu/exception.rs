@@ -167,8 +167,13 @@ impl VirtualCp0 {
     /// Whether an interrupt must be delivered now: Status.IE set, EXL and ERL
     /// clear, and some Cause.IP bit unmasked by Status.IM.
     pub fn pending_interrupt(&self) -> bool {
-        let enabled = self.status.contains(Status::IE) && !self.status.intersects(Status::EXL | Status::ERL);
-        enabled && self.status.im() & self.cause.ip() != 0
+        self.pending_interrupt_with(self.status)
+    }
+
+    /// Whether an interrupt would be pending with `status` as Status.
+    pub fn pending_interrupt_with(&self, status: Status) -> bool {
+        let enabled = status.contains(Status::IE) && !status.intersects(Status::EXL | Status::ERL);
+        enabled && status.im() & self.cause.ip() != 0
     }
 }
 

@@ -11,6 +11,7 @@
 
 use super::emulate::{Step, Trapped, RESERVED_INSTRUCTION};
 use super::exception::{Access, GuestException};
+use super::exit_cost::ExitKind;
 use super::guest_layout::Segment;
 use super::guest_tlb::VaRange;
 use super::host::{AccessKind, FaultResolution, GuestMemory, HostServices};
@@ -136,6 +137,7 @@ impl<M: GuestMemory> Vcpu<M> {
     pub fn handle_exit(&mut self, exit: &HostExit, host: &mut impl HostServices) -> ExitOutcome {
         self.stats.exits += 1;
         self.regs.pc = exit.epc;
+        self.exit_kind = ExitKind::of_cause(exit.exc);
         match exit.exc {
             ExcCode::Int => {
                 self.stats.interrupt += 1;
@@ -147,6 +149,7 @@ impl<M: GuestMemory> Vcpu<M> {
                     0 => self.run_trapped(exit, host, Self::emulate_privileged),
                     1 if self.cp0.status().contains(Status::CU1) => {
                         self.stats.fpu_granted += 1;
+                        self.exit_kind = ExitKind::Special;
                         return ExitOutcome::GrantFpu;
                     }
                     unit => self.redeliver(GuestException::CoprocessorUnusable { unit }, exit),
@@ -212,6 +215,7 @@ impl<M: GuestMemory> Vcpu<M> {
         if !served {
             return self.redeliver(guests, exit);
         }
+        self.exit_kind = ExitKind::ServedAccess;
         self.run_trapped(exit, host, |vcpu, t, host| {
             vcpu.emulate_served_access(t, PhysTarget::RealKseg01, guests, host)
         });
@@ -242,6 +246,7 @@ impl<M: GuestMemory> Vcpu<M> {
         let (mode, asid) = (self.guest_mode(), self.cp0.asid());
         match self.mmu.resolve_fault(exit.bad_vaddr, access, mode, &self.tlb, asid) {
             FaultResolution::Mapped => {
+                self.exit_kind = ExitKind::TlbFill;
                 // The host TLB still holds the invalid or clean entry that
                 // raised this; drop it so the retry refills from the table.
                 let start = exit.bad_vaddr & !(HOST_PAIR_BYTES - 1);
@@ -284,6 +289,7 @@ impl<M: GuestMemory> Vcpu<M> {
                 self.redeliver(GuestException::Other(ExcCode::Ibe), exit);
             }
             FaultResolution::Emulate { guest_phys } => {
+                self.exit_kind = ExitKind::ServedAccess;
                 let target = PhysTarget::Resolved { gva: exit.bad_vaddr, guest_phys };
                 let otherwise = GuestException::Other(ExcCode::Dbe);
                 self.run_trapped(exit, host, |vcpu, t, host| {

@@ -72,6 +72,14 @@ pub trait GuestMemory {
         tlb: &GuestTlb,
         asid: u8,
     ) -> Result<u32, FaultResolution>;
+    /// The word at `gva` through the GVA table the guest runs on in `mode`
+    /// (what the hardware fetched from), without consulting the guest TLB;
+    /// `None` when that table has no valid RAM mapping there (the caller
+    /// then uses `read_u32`).
+    fn read_mapped_u32(&self, gva: u32, mode: GuestMode) -> Option<u32> {
+        let _ = (gva, mode);
+        None
+    }
     /// Reads guest RAM; `None` when `guest_phys` is not RAM.
     fn read_phys(&self, guest_phys: u32, width: u8) -> Option<u32>;
     /// Writes guest RAM; `false` when `guest_phys` is not RAM.

@@ -559,6 +559,19 @@ impl GuestMemory for GuestMmu {
         self.ram.read(guest_phys, 4).ok_or(FaultResolution::Emulate { guest_phys })
     }
 
+    fn read_mapped_u32(&self, gva: u32, mode: GuestMode) -> Option<u32> {
+        if !gva.is_multiple_of(4) {
+            return None;
+        }
+        let mapping = self.current_table(mode).table.mapping(gva)?;
+        if !mapping.pte.is_valid() {
+            return None;
+        }
+        let host_phys = mapping.pte.host_phys() | u64::from(gva & (PAGE_SIZE - 1));
+        let guest_phys = u32::try_from(host_phys.checked_sub(self.ram.host_phys_base())?).ok()?;
+        self.ram.read(guest_phys, 4)
+    }
+
     fn read_phys(&self, guest_phys: u32, width: u8) -> Option<u32> {
         self.ram.read(guest_phys, width)
     }

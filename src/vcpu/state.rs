@@ -9,6 +9,7 @@ use core::fmt;
 
 use super::cp0::{GuestMode, VirtualCp0};
 use super::exception::GuestException;
+use super::exit_cost::{ExitCosts, ExitKind};
 use super::guest_tlb::{BadTlbSize, GuestTlb};
 use super::host::{GuestMemory, HostServices};
 use super::log_once::{LogOnce, Report};
@@ -90,6 +91,12 @@ pub struct Vcpu<M: GuestMemory> {
     /// The guest's GVA tables and guest-physical memory.
     pub mmu: M,
     pub stats: ExitStats,
+    /// What the last exit was (set by `handle_exit` and the fast path), for `exit_costs`.
+    pub exit_kind: ExitKind,
+    /// Host Count ticks per exit kind (the firmware records them).
+    pub exit_costs: ExitCosts,
+    /// Serve the exits `fast_exit` knows before the generic path (`fast_exit=off` disables it).
+    pub fast_exits: bool,
     /// Dynamic translation (see `dyntrans`): rewrite emulated data-cache
     /// operations to NOPs in guest memory. On by default.
     pub dyntrans: bool,
@@ -122,6 +129,9 @@ impl<M: GuestMemory> Vcpu<M> {
             tlb: GuestTlb::new(model.tlb_entries())?,
             mmu,
             stats: ExitStats::default(),
+            exit_kind: ExitKind::Other,
+            exit_costs: ExitCosts::default(),
+            fast_exits: true,
             dyntrans: true,
             timer: GuestTimer::new(rates, host.host_count()),
             isa,

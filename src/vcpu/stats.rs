@@ -33,6 +33,8 @@ exit_stats! {
     interrupt,
     /// Coprocessor Unusable exits (COP0/CACHE emulation and FPU use).
     cop_unusable,
+    /// MFC0, MTC0 of plain registers, DI and EI served by the fast path (counted in `cop_unusable` too).
+    cp0_fast,
     /// FPU handed to the guest on first use.
     fpu_granted,
     /// TLB Modified exits.
@@ -48,6 +50,8 @@ exit_stats! {
     syscall,
     /// Reserved Instruction exits (RDHWR emulation included).
     resvd_inst,
+    /// RDHWR served by the fast path (counted in `resvd_inst` too).
+    rdhwr_fast,
     break_inst,
     trap_inst,
     overflow,

@@ -25,7 +25,7 @@ const COMMANDS: &[Command] = &[
         run: run,
     },
     Command { name: "selftest", help: "run the CPU conformance checks", run: selftest },
-    Command { name: "bench", help: "micro-benchmarks in Count ticks", run: bench },
+    Command { name: "bench", help: "micro-benchmarks in Count ticks (all, or the one named)", run: bench },
     Command { name: "pci", help: "bus 0's PCI functions: identity, command, BARs", run: crate::pci::list },
     Command { name: "halt", help: "stop the guest", run: halt },
 ];
@@ -196,6 +196,6 @@ fn selftest(_: &str) {
     crate::selftest::run();
 }
 
-fn bench(_: &str) {
-    crate::bench::run();
+fn bench(args: &str) {
+    crate::bench::run(args.trim());
 }

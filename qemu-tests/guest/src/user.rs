@@ -259,6 +259,12 @@ user_rdhwr:                         # RDHWR CC: RI unless HWREna.CC
     bal     u_exit
     move    $a0, $zero
 
+    .globl user_rdhwr_ulr
+user_rdhwr_ulr:                     # exit(UserLocal): RI unless HWREna.ULR
+    rdhwr   $a0, $29
+    bal     u_exit
+    nop
+
     .globl user_pid
 user_pid:                           # exit(getpid())
     bal     u_getpid
@@ -392,6 +398,7 @@ extern "C" {
     static user_cop0: u8;
     static user_break: u8;
     static user_rdhwr: u8;
+    static user_rdhwr_ulr: u8;
     static user_pid: u8;
     static user_store_code: u8;
     static user_unmapped: u8;
@@ -443,6 +450,7 @@ pub const PROGRAMS: &[Program] = &[
     Program { name: "cop0", help: "MFC0 from user mode (killed)", entry: entry_of!(user_cop0) },
     Program { name: "break", help: "BREAK from user mode (killed)", entry: entry_of!(user_break) },
     Program { name: "rdhwr", help: "RDHWR CC from user mode", entry: entry_of!(user_rdhwr) },
+    Program { name: "rdhwr-ulr", help: "exit with RDHWR UserLocal", entry: entry_of!(user_rdhwr_ulr) },
     Program { name: "pid", help: "exit with its own pid", entry: entry_of!(user_pid) },
     Program {
         name: "store-code",

@@ -14,6 +14,7 @@ mod delivered_causes;
 mod dyntrans;
 mod eret_wait;
 mod exception_loop;
+mod fast_exit;
 mod fuzz;
 mod interrupts;
 mod load_store;

@@ -158,6 +158,31 @@ fn run_program(name: &str) -> Ended {
     }
 }
 
+/// RDHWR UserLocal in user mode. With Config3.ULRI: the current UserLocal
+/// (after each write) while HWREna.ULR is set, RI when clear; without ULRI
+/// (QEMU's 24Kf natively) RI either way. One line either way, so the
+/// native and monitored transcripts still match.
+fn user_local(suite: &mut Suite) {
+    const ULRI: u32 = 1 << 13;
+    const ULR: u32 = 1 << 29;
+    let (saved_hwrena, saved_user_local) = (cp0::hwrena(), cp0::user_local());
+    cp0::set_hwrena(saved_hwrena | ULR);
+    cp0::set_user_local(0x5a5);
+    let first = run_program("rdhwr-ulr");
+    cp0::set_user_local(0x6b6);
+    let second = run_program("rdhwr-ulr");
+    cp0::set_hwrena(saved_hwrena & !ULR);
+    let denied = run_program("rdhwr-ulr");
+    cp0::set_hwrena(saved_hwrena);
+    cp0::set_user_local(saved_user_local);
+    let ok = if cp0::config3() & ULRI != 0 {
+        first.exited_with(0x5a5) && second.exited_with(0x6b6) && denied.killed_by() == exc::RI
+    } else {
+        [&first, &second, &denied].iter().all(|ended| ended.killed_by() == exc::RI)
+    };
+    suite.that("user_rdhwr_userlocal_as_config3_ulri_says", ok, "UserLocal, or RI", second.code as u32);
+}
+
 fn user_mode(suite: &mut Suite) {
     // A user-mode load from 0x40000000 (this layout's kernel segment): AdEL.
     let ended = run_program("kseg");
@@ -180,6 +205,7 @@ fn user_mode(suite: &mut Suite) {
     let ended = run_program("rdhwr");
     cp0::set_hwrena(saved);
     suite.eq("user_rdhwr_denied_ri", exc::RI, ended.killed_by());
+    user_local(suite);
 
     // A store to its own code page (mapped with D = 0): TLB Modified.
     let ended = run_program("store-code");

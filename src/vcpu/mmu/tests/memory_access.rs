@@ -70,3 +70,23 @@ fn physical_accesses_of_each_width_see_native_byte_order() {
     assert_eq!(mmu.read_phys(0x102, 2), Some(0x0102));
     assert_eq!(mmu.read_phys(0x101, 2), None, "misaligned halfword");
 }
+
+#[test]
+fn a_mapped_read_sees_only_what_the_current_table_maps() {
+    let (mut mmu, mut tlb) = (mmu(2), guest_tlb());
+    assert!(mmu.write_phys(0x0001_3344, 4, WORD));
+    let _ = tlbwi(&mut mmu, &mut tlb, 0, entry(0x0040_2000, 0, PageSize::K4, lo(0, NONE), lo(0x1_3000, V)));
+    // Not in the table yet: the caller falls back to the guest TLB.
+    assert_eq!(mmu.read_mapped_u32(0x0040_3344, GuestMode::User), None);
+    assert_eq!(
+        mmu.resolve_fault(0x0040_3344, AccessKind::Fetch, GuestMode::User, &tlb, 0),
+        FaultResolution::Mapped
+    );
+    assert_eq!(mmu.read_mapped_u32(0x0040_3344, GuestMode::User), Some(WORD));
+    // Misaligned, or the other mode's table: nothing.
+    assert_eq!(mmu.read_mapped_u32(0x0040_3346, GuestMode::User), None);
+    assert_eq!(mmu.read_mapped_u32(0x0040_3344, GuestMode::Kernel), None);
+    // The guest TLB entry overwritten: the table forgets the page.
+    let _ = tlbwi(&mut mmu, &mut tlb, 0, entry(0x0050_0000, 0, PageSize::K4, lo(0, NONE), lo(0, NONE)));
+    assert_eq!(mmu.read_mapped_u32(0x0040_3344, GuestMode::User), None);
+}
