@@ -86,10 +86,16 @@ with_on_halt_exit() {
 # qemu_command BOARD ELF: the QEMU invocation for a board, one word per line,
 # console on stdio (no QEMU monitor on it, so a test can own the stream).
 qemu_command() {
-    local board=$1 elf=$2
+    board_qemu_args "$1" -kernel "$2"
+}
+
+# board_qemu_args BOARD ARGS...: the board's QEMU binary, machine, CPU, RAM
+# and semihosting, then ARGS, one word per line.
+board_qemu_args() {
+    local board=$1
+    shift
     printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
-        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" \
-        -kernel "$elf"
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" "$@"
 }
 
 # build_mkflash: builds the host tool that makes flash images (tools/mkflash.rs)
@@ -119,10 +125,7 @@ build_flash() {
 # flash_qemu_command BOARD IMAGE: the QEMU invocation booting a flash image
 # as the board's firmware, one word per line (console on stdio as qemu_command).
 flash_qemu_command() {
-    local board=$1 image=$2
-    printf '%s\n' "$(board_field "$board" qemu)" -M "$(board_field "$board" machine)" \
-        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" \
-        -bios "$image"
+    board_qemu_args "$1" -bios "$2"
 }
 
 # The guest's RAM address when the board's loader places it (flash::GUEST_LOAD_PHYS).
