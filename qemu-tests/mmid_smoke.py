@@ -3,13 +3,15 @@
 QEMU built by scripts/build-qemu-mmid (qemu/patches/), and under stock QEMU,
 whose I6500 has neither, says it is skipped and why; our guest OS's selftest
 gives the same transcript with guest address spaces tagged by MMIDs as by
-ASIDs (`mmid=off`).
+ASIDs (`mmid=off`), with the isolation check on, and a host TLB entry planted
+under MMIDs is caught by it.
 
     qemu-tests/mmid_smoke.py [board ...]   (default: malta-i6500 boston-i6500)
 """
 import sys
 
 import harness
+import isolation_smoke
 
 BOARDS = ["malta-i6500", "boston-i6500"]
 HALTED = r"^mipsvisor: (selftest done; )?halted$"
@@ -36,7 +38,8 @@ def skipped_without_mmids(name, elf):
 
 def guest_selftest(name, elf, qemu, words):
     """The guest OS's selftest transcript with the monitor's `words`."""
-    with harness.Console(harness.qemu_command(name, elf, append=words, qemu=qemu)) as console:
+    command = harness.qemu_command(name, elf, append=words, qemu=qemu, check=harness.suite_check())
+    with harness.Console(command) as console:
         tags = console.expect(r"^mipsvisor: guest address spaces are tagged with (\S+)", timeout=60).group(1)
         console.expect(r"guest> ", timeout=120, partial=True)
         return tags, console.command("selftest", timeout=300).strip()
@@ -61,6 +64,8 @@ def main():
         if harness.board(name).get("guest_target"):
             runner.check(f"{name}: guest OS selftest the same under MMIDs as under ASIDs",
                          guest_os_same_under_mmids, name, elf, qemu)
+            runner.check(f"{name}: a host TLB entry planted under MMIDs is caught by check=isolation",
+                         isolation_smoke.planted_violation_is_reported, name, elf, "tlb", qemu)
     runner.finish()
 
 
