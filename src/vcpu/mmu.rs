@@ -173,7 +173,7 @@ impl GuestMmu {
         }
         let mut tagged = || -> Result<TaggedTable, MmuError> {
             let table = NativeGvaTable::new().map_err(|_| MmuError::OutOfMemory)?;
-            let (tag, _first_generation_has_room) = ids.allocate(&SpaceIdSet::new());
+            let (tag, _first_generation_has_room) = ids.allocate(SpaceIdSet::new);
             Ok(TaggedTable { table, tag })
         };
         let kernel = tagged()?;
@@ -246,7 +246,7 @@ impl GuestMmu {
             user.table.flush_all();
         }
         // The whole host TLB goes: a new generation costs nothing more.
-        self.ids.new_generation(&self.live_ids());
+        self.ids.new_generation(&live_ids(&self.kernel, &self.users));
         self.renew_live_tags();
         HostTlbFlush::All
     }
@@ -391,17 +391,6 @@ impl GuestMmu {
         Ok(())
     }
 
-    /// The ids of every table, live in the host TLB's eyes.
-    fn live_ids(&self) -> SpaceIdSet {
-        let mut live = SpaceIdSet::new();
-        for tagged in core::iter::once(&self.kernel).chain(self.users.tables()) {
-            // `new` checked that every table fits in a set.
-            let fits = live.insert(tagged.tag.id);
-            debug_assert!(fits);
-        }
-        live
-    }
-
     /// Carries every table's tag into a new generation that kept its id.
     fn renew_live_tags(&mut self) {
         let ids = &self.ids;
@@ -414,7 +403,8 @@ impl GuestMmu {
     /// When the generation is used up the live tables keep their ids in the
     /// next one, and the caller must flush the whole host TLB.
     fn fresh_tag(&mut self) -> (SpaceTag, HostTlbFlush) {
-        let (tag, flush) = self.ids.allocate(&self.live_ids());
+        let (kernel, users) = (&self.kernel, &self.users);
+        let (tag, flush) = self.ids.allocate(|| live_ids(kernel, users));
         if flush != HostTlbFlush::Nothing {
             self.renew_live_tags();
         }
@@ -632,6 +622,17 @@ impl GuestMemory for GuestMmu {
         debug_assert!(self.ids.is_current(tag), "{tag:?} outlived its generation");
         tag.id
     }
+}
+
+/// The ids of every table, live in the host TLB's eyes.
+fn live_ids(kernel: &TaggedTable, users: &UserTables) -> SpaceIdSet {
+    let mut live = SpaceIdSet::new();
+    for tagged in core::iter::once(kernel).chain(users.tables()) {
+        // `GuestMmu::new` checked that every table fits in a set.
+        let fits = live.insert(tagged.tag.id);
+        debug_assert!(fits);
+    }
+    live
 }
 
 // A guest entry's pair is at least one host pair, and fills stay inside it.

@@ -268,15 +268,15 @@ impl SpaceIdAllocator {
     }
 
     /// An id that tags no host TLB entry. When the generation has none
-    /// left, a new one starts in which `keep` (the live tables' ids) stay
-    /// in use: the caller must then carry every live tag over
-    /// ([`SpaceIdAllocator::renew`]) and do the `All` flush returned.
-    /// `keep` must leave an id free (the MMU checks its size).
-    pub fn allocate(&mut self, keep: &SpaceIdSet) -> (SpaceTag, HostTlbFlush) {
+    /// left, a new one starts in which the ids `keep` gives (the live
+    /// tables', asked for only then) stay in use: the caller must then
+    /// carry every live tag over ([`SpaceIdAllocator::renew`]) and do the
+    /// `All` flush returned. `keep` must leave an id free (the MMU checks).
+    pub fn allocate(&mut self, keep: impl FnOnce() -> SpaceIdSet) -> (SpaceTag, HostTlbFlush) {
         if let Some(id) = self.take_free() {
             return (SpaceTag { id, generation: self.generation }, HostTlbFlush::Nothing);
         }
-        self.new_generation(keep);
+        self.new_generation(&keep());
         let id = self.take_free().expect("a new generation has ids beyond those kept");
         (SpaceTag { id, generation: self.generation }, HostTlbFlush::All)
     }
@@ -335,14 +335,14 @@ mod tests {
         let mut allocator = SpaceIdAllocator::new(2).unwrap();
         assert_eq!(allocator.capacity(), 3);
         let handed: alloc::vec::Vec<_> = (0..3)
-            .map(|_| allocator.allocate(&SpaceIdSet::new()))
+            .map(|_| allocator.allocate(SpaceIdSet::new))
             .map(|(tag, flush)| (tag.id.0, flush))
             .collect();
         assert_eq!(
             handed,
             [(1, HostTlbFlush::Nothing), (2, HostTlbFlush::Nothing), (3, HostTlbFlush::Nothing)]
         );
-        let (tag, flush) = allocator.allocate(&SpaceIdSet::new());
+        let (tag, flush) = allocator.allocate(SpaceIdSet::new);
         assert_eq!((tag, flush), (SpaceTag { id: SpaceId(1), generation: 2 }, HostTlbFlush::All));
         assert_eq!(allocator.rollovers(), 1);
     }
@@ -351,20 +351,19 @@ mod tests {
     fn a_rollover_keeps_the_live_ids_and_frees_the_rest() {
         // 3 bits: ids 1..=7.
         let mut allocator = SpaceIdAllocator::new(3).unwrap();
-        let tags: alloc::vec::Vec<SpaceTag> =
-            (0..7).map(|_| allocator.allocate(&SpaceIdSet::new()).0).collect();
+        let tags: alloc::vec::Vec<SpaceTag> = (0..7).map(|_| allocator.allocate(SpaceIdSet::new).0).collect();
         // Tables with ids 2 and 6 are alive; the others were retired.
         let keep = ids(&[2, 6]);
-        let (fresh, flush) = allocator.allocate(&keep);
+        let (fresh, flush) = allocator.allocate(|| keep);
         assert_eq!(flush, HostTlbFlush::All);
         assert_eq!((fresh.id, fresh.generation), (SpaceId(1), 2));
         let renewed = allocator.renew(tags[1]);
         assert_eq!(renewed, SpaceTag { id: SpaceId(2), generation: 2 });
         assert!(!allocator.is_current(tags[1]) && allocator.is_current(renewed));
         // The rest of generation 2: every id but the kept ones and the one just handed out.
-        let rest: BTreeSet<u32> = (0..4).map(|_| allocator.allocate(&keep).0.id.0).collect();
+        let rest: BTreeSet<u32> = (0..4).map(|_| allocator.allocate(|| keep).0.id.0).collect();
         assert_eq!(rest, BTreeSet::from([3, 4, 5, 7]));
-        assert_eq!(allocator.allocate(&keep).1, HostTlbFlush::All);
+        assert_eq!(allocator.allocate(|| keep).1, HostTlbFlush::All);
         assert_eq!(allocator.rollovers(), 2);
     }
 
@@ -374,7 +373,7 @@ mod tests {
         let mut live = ids(&[]);
         let mut seen = BTreeSet::new();
         for step in 0..1000u32 {
-            let (tag, flush) = allocator.allocate(&live);
+            let (tag, flush) = allocator.allocate(|| live);
             if flush == HostTlbFlush::All {
                 seen = live.as_slice().iter().map(|id| id.0).collect();
             }
