@@ -99,7 +99,7 @@ impl SpaceTags {
             #[cfg(target_arch = "mips64r6")]
             (SpaceTags::Mmids, HostTlbFlush::Spaces { ids }) => {
                 with_memory_map_ids(|| {
-                    for id in ids.as_slice() {
+                    for id in ids.iter() {
                         set_memory_map_id(id.0);
                         ginvt(mipsvisor::uasm::Ginvt::Mmid, 0);
                     }

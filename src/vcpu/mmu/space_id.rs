@@ -68,10 +68,12 @@ impl HostTags {
     }
 }
 
-/// A small set of host ids: the tables of one MMU at most.
+/// A small set of host ids: the tables of one MMU at most. Kept as 16-bit
+/// values (ids are at most [`HostTags::MAX_MMID_BITS`] wide): flushes are
+/// passed by value on every exit that changes the guest MMU.
 #[derive(Clone, Copy, Eq)]
 pub struct SpaceIdSet {
-    ids: [SpaceId; SpaceIdSet::CAPACITY],
+    ids: [u16; SpaceIdSet::CAPACITY],
     len: u8,
 }
 
@@ -86,31 +88,36 @@ impl SpaceIdSet {
     pub const CAPACITY: usize = 16;
 
     pub const fn new() -> Self {
-        SpaceIdSet { ids: [SpaceId::MONITOR; SpaceIdSet::CAPACITY], len: 0 }
+        SpaceIdSet { ids: [0; SpaceIdSet::CAPACITY], len: 0 }
     }
 
+    /// The set of one id (empty for an id no allocator hands out).
     pub fn of(id: SpaceId) -> Self {
         let mut set = Self::new();
-        let _empty_set_takes_one = set.insert(id);
+        if let Ok(value) = u16::try_from(id.0) {
+            set.ids[0] = value;
+            set.len = 1;
+        }
         set
     }
 
-    /// Adds `id`; false when the set is full and lacks it.
+    /// Adds `id`; false when the set is full and lacks it, or `id` is
+    /// wider than 16 bits (no allocator hands such an id out).
     #[must_use = "a full set did not take the id"]
     pub fn insert(&mut self, id: SpaceId) -> bool {
         if self.contains(id) {
             return true;
         }
-        let Some(slot) = self.ids.get_mut(usize::from(self.len)) else {
+        let (Ok(value), Some(slot)) = (u16::try_from(id.0), self.ids.get_mut(usize::from(self.len))) else {
             return false;
         };
-        *slot = id;
+        *slot = value;
         self.len += 1;
         true
     }
 
     pub fn contains(&self, id: SpaceId) -> bool {
-        self.as_slice().contains(&id)
+        self.values().iter().any(|&value| u32::from(value) == id.0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -121,27 +128,32 @@ impl SpaceIdSet {
         usize::from(self.len)
     }
 
-    pub fn as_slice(&self) -> &[SpaceId] {
-        &self.ids[..usize::from(self.len)]
+    /// The members, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = SpaceId> + '_ {
+        self.values().iter().map(|&value| SpaceId(value.into()))
     }
 
     /// Both sets' ids; `None` when they do not fit in one set.
     pub fn union(self, other: SpaceIdSet) -> Option<SpaceIdSet> {
         let mut union = self;
-        other.as_slice().iter().all(|&id| union.insert(id)).then_some(union)
+        other.iter().all(|id| union.insert(id)).then_some(union)
+    }
+
+    fn values(&self) -> &[u16] {
+        &self.ids[..usize::from(self.len)]
     }
 }
 
 /// Sets are equal whatever order their ids were added in.
 impl PartialEq for SpaceIdSet {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.as_slice().iter().all(|&id| other.contains(id))
+        self.len == other.len && self.iter().all(|id| other.contains(id))
     }
 }
 
 impl fmt::Debug for SpaceIdSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.as_slice().iter().map(|id| id.0)).finish()
+        f.debug_set().entries(self.iter().map(|id| id.0)).finish()
     }
 }
 
@@ -188,12 +200,15 @@ impl HostTlbFlush {
     /// The (host pair address, id) pairs a `Pages` flush drops, id by id;
     /// empty for the other kinds.
     pub fn probes(&self) -> impl Iterator<Item = (u32, SpaceId)> + '_ {
-        let (range, ids): (VaRange, &[SpaceId]) = match self {
-            HostTlbFlush::Pages { range, ids } => (*range, ids.as_slice()),
-            _ => (VaRange { start: 0, len: 0 }, &[]),
+        let (range, ids) = match self {
+            HostTlbFlush::Pages { range, ids } => (*range, *ids),
+            _ => (VaRange { start: 0, len: 0 }, SpaceIdSet::new()),
         };
         let pairs = range.len / PAIR_SIZE;
-        ids.iter().flat_map(move |&id| (0..pairs).map(move |pair| (range.start + pair * PAIR_SIZE, id)))
+        (0..ids.len()).flat_map(move |n| {
+            let id = SpaceId(ids.values()[n].into());
+            (0..pairs).map(move |pair| (range.start + pair * PAIR_SIZE, id))
+        })
     }
 }
 
@@ -288,7 +303,7 @@ impl SpaceIdAllocator {
         self.rollovers += 1;
         self.used.fill(0);
         self.mark(SpaceId::MONITOR);
-        for &id in keep.as_slice() {
+        for id in keep.iter() {
             self.mark(id);
         }
         self.next = 1;
@@ -302,10 +317,25 @@ impl SpaceIdAllocator {
     }
 
     fn take_free(&mut self) -> Option<SpaceId> {
-        let id = (self.next..self.ids).chain(1..self.next).find(|&id| !self.is_used(SpaceId(id)))?;
+        let id = self.first_free_from(self.next).or_else(|| self.first_free_from(1))?;
         self.mark(SpaceId(id));
         self.next = if id + 1 == self.ids { 1 } else { id + 1 };
         Some(SpaceId(id))
+    }
+
+    /// The lowest id at or above `from` not in use, a word of the bitmap at a time.
+    fn first_free_from(&self, from: u32) -> Option<u32> {
+        let first_word = (from / 64) as usize;
+        let mut free = !*self.used.get(first_word)? & (!0u64 << (from % 64));
+        for word in first_word.. {
+            if free != 0 {
+                let id = word as u32 * 64 + free.trailing_zeros();
+                // Below 64 ids the word's top bits name no id.
+                return (id < self.ids).then_some(id);
+            }
+            free = !*self.used.get(word + 1)?;
+        }
+        None
     }
 
     fn mark(&mut self, id: SpaceId) {
@@ -375,7 +405,7 @@ mod tests {
         for step in 0..1000u32 {
             let (tag, flush) = allocator.allocate(|| live);
             if flush == HostTlbFlush::All {
-                seen = live.as_slice().iter().map(|id| id.0).collect();
+                seen = live.iter().map(|id| id.0).collect();
             }
             assert!(tag.id != SpaceId::MONITOR && tag.id.0 < 16);
             assert!(
@@ -386,7 +416,7 @@ mod tests {
             );
             // Three tables live: each new one replaces the oldest.
             let mut next = ids(&[]);
-            for &id in live.as_slice().iter().skip(usize::from(live.len() == 3)) {
+            for id in live.iter().skip(usize::from(live.len() == 3)) {
                 assert!(next.insert(id));
             }
             assert!(next.insert(tag.id));
@@ -394,6 +424,18 @@ mod tests {
         }
         // 12 free ids a generation once 3 are kept: about 1000 / 12 rollovers.
         assert!((80..=90).contains(&allocator.rollovers()), "{}", allocator.rollovers());
+    }
+
+    #[test]
+    fn the_search_crosses_bitmap_words_and_skips_the_kept_ids() {
+        let mut allocator = SpaceIdAllocator::new(7).unwrap();
+        let first: alloc::vec::Vec<u32> =
+            (0..127).map(|_| allocator.allocate(SpaceIdSet::new).0.id.0).collect();
+        assert_eq!(first, (1..128).collect::<alloc::vec::Vec<u32>>());
+        let keep = ids(&[63, 64, 100]);
+        let second: alloc::vec::Vec<u32> = (0..124).map(|_| allocator.allocate(|| keep).0.id.0).collect();
+        let expected: alloc::vec::Vec<u32> = (1..128).filter(|id| ![63, 64, 100].contains(id)).collect();
+        assert_eq!((second, allocator.rollovers()), (expected, 1));
     }
 
     #[test]

@@ -157,10 +157,7 @@ fn given_up_ids_return_only_after_a_full_flush(kind: TagKind) -> (u64, u64) {
             }
             HostTlbFlush::Spaces { ids } => {
                 assert_eq!(kind, TagKind::Mmid, "only MMIDs are invalidated by id");
-                assert!(
-                    ids.as_slice().iter().all(|id| now.contains(id)),
-                    "the recycled table keeps its MMID"
-                );
+                assert!(ids.iter().all(|id| now.contains(&id)), "the recycled table keeps its MMID");
                 space_flushes += 1;
             }
             HostTlbFlush::Nothing => {}
