@@ -290,7 +290,23 @@ fn choose_space_tags(boot: &Boot) -> (arch::tlb::SpaceTags, HostTags) {
     };
     // Nothing tagged before the choice may survive it.
     space_tags.invalidate_all(boot.cpu.tlb_entries);
-    (space_tags, host_tags)
+    (space_tags, narrowed_for_tests(boot, host_tags))
+}
+
+/// `host_id_bits=N` (tests): only N bits of the host ids, so that their
+/// generations roll over within a short run. 4 bits cover the guest MMU's
+/// kernel table, its user-table cache and one id being replaced.
+fn narrowed_for_tests(boot: &Boot, tags: HostTags) -> HostTags {
+    let Some(word) = boot.info.option("host_id_bits") else {
+        return tags;
+    };
+    match word.parse::<u8>() {
+        Ok(bits) if (4..=tags.bits).contains(&bits) => {
+            println!("mipsvisor: host ids narrowed to {bits} bits (host_id_bits=)");
+            HostTags { bits, ..tags }
+        }
+        _ => stop(format_args!("host_id_bits={word}: say a width from 4 to {}", tags.bits)),
+    }
 }
 
 /// The exit `arch::trap::enter_guest` just returned with, from the saved
@@ -501,6 +517,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
+    println!("mipsvisor: {}", vcpu.mmu.summary());
     print!("{}", vcpu.exit_costs);
     println!("mipsvisor: halted");
     crate::halt::end_with(kind, || {

@@ -67,6 +67,7 @@ use super::host::{AccessKind, FaultResolution, GuestMemory, GuestMode};
 use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
+use core::fmt;
 use user_tables::{TaggedTable, UserTables};
 
 /// The most guest-virtual space one fault fills: a pair of 16 KiB guest
@@ -123,8 +124,43 @@ pub struct MmuStats {
     pub kernel_flushes: u64,
     /// Full host TLB flushes asked for to reuse host ids (new generations).
     pub host_id_rollovers: u64,
+    /// Tables whose host entries were dropped whole by their MMID (GINVT by
+    /// MMID): evicted user tables, large displaced ranges.
+    pub invalidated_by_mmid: u64,
     /// Faults refused because the heap could not supply a leaf.
     pub out_of_memory: u64,
+}
+
+/// The MMU's line in the end-of-run report ([`GuestMmu::summary`]).
+#[derive(Clone, Copy, Debug)]
+pub struct MmuSummary {
+    tags: HostTags,
+    stats: MmuStats,
+    generation: u64,
+}
+
+impl fmt::Display for MmuSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        let kind = match self.tags.kind {
+            TagKind::Asid => "ASIDs",
+            TagKind::Mmid => "MMIDs",
+        };
+        write!(
+            f,
+            "guest MMU: host {kind} of {} bits, generation {} ({} rollovers); {} user tables, {} hits, {} misses, \
+             {} evictions, {} tables invalidated by MMID, {} kernel-table retags",
+            self.tags.bits,
+            self.generation,
+            s.host_id_rollovers,
+            s.user_tables,
+            s.user_table_hits,
+            s.user_table_misses,
+            s.evictions,
+            s.invalidated_by_mmid,
+            s.kernel_flushes
+        )
+    }
 }
 
 /// A successful guest translation and how far a fill may reach from it.
@@ -267,6 +303,12 @@ impl GuestMmu {
             host_id_rollovers: self.ids.rollovers(),
             ..self.stats
         }
+    }
+
+    /// One line for the end-of-run report: the host tags and what the
+    /// tables and the id allocator did.
+    pub fn summary(&self) -> MmuSummary {
+        MmuSummary { tags: self.tags, stats: self.stats(), generation: self.ids.generation() }
     }
 
     /// Every GVA table the refill handler may be given: the kernel's and
@@ -446,6 +488,7 @@ impl GuestMmu {
     fn recycle_user_table(&mut self, guest_asid: u8) -> HostTlbFlush {
         let recycled = self.users.recycle(guest_asid);
         if self.tags.invalidate_by_id() {
+            self.stats.invalidated_by_mmid += 1;
             return HostTlbFlush::Spaces { ids: SpaceIdSet::of(recycled.tag.id) };
         }
         self.retag(TableId::User { guest_asid })
@@ -540,6 +583,7 @@ impl GuestMemory for GuestMmu {
             return HostTlbFlush::Pages { range, ids: stale };
         }
         if self.tags.invalidate_by_id() {
+            self.stats.invalidated_by_mmid += stale.len() as u64;
             return HostTlbFlush::Spaces { ids: stale };
         }
         // Too many probes: retire the stale host ASIDs instead.
