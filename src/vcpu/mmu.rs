@@ -54,9 +54,7 @@ mod user_tables;
 mod tests;
 
 pub use guest_ram::{GuestRam, GuestRamError, GuestRamWindow, GUEST_RAM_CCA};
-pub use space_id::{
-    AllocatorError, HostTags, HostTlbFlush, SpaceId, SpaceIdAllocator, SpaceIdSet, SpaceTag, TagKind,
-};
+pub use space_id::{HostTags, HostTlbFlush, SpaceId, SpaceIdSet, SpaceTag, TagKind};
 
 use super::exception::{Access as ExceptionAccess, GuestException};
 use super::guest_layout::{
@@ -68,6 +66,7 @@ use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
 use core::fmt;
+use space_id::{AllocatorError, SpaceIdAllocator};
 use user_tables::{TaggedTable, UserTables};
 
 /// The most guest-virtual space one fault fills: a pair of 16 KiB guest
@@ -263,10 +262,6 @@ impl GuestMmu {
     /// The allocator's current generation of host ids.
     pub fn id_generation(&self) -> u64 {
         self.ids.generation()
-    }
-
-    pub fn host_tags(&self) -> HostTags {
-        self.tags
     }
 
     /// The guest ASIDs with a cached user table, the current one first.
@@ -561,19 +556,23 @@ impl GuestMemory for GuestMmu {
         let (start, end) = (range.start, end as u32);
 
         let mut stale = SpaceIdSet::new();
+        // Every table's id fits in a set (`new` checked); were one left out, all must go.
+        let mut named_all = true;
         // The kernel table's ASID-specific mappings are the current ASID's.
         let kernel_holds_it = displaced.global || displaced.asid == self.guest_asid;
         if kernel_holds_it && Self::drop_range(&mut self.kernel.table, start, end) {
-            let _first_always_fits = stale.insert(self.kernel.tag.id);
+            named_all &= stale.insert(self.kernel.tag.id);
         }
         if in_useg {
             for (guest_asid, tagged) in self.users.entries_mut() {
                 let holds_it = displaced.global || guest_asid == displaced.asid;
                 if holds_it && Self::drop_range(&mut tagged.table, start, end) {
-                    // Every table's id fits in a set (`new` checked).
-                    let _fits = stale.insert(tagged.tag.id);
+                    named_all &= stale.insert(tagged.tag.id);
                 }
             }
+        }
+        if !named_all {
+            return HostTlbFlush::All;
         }
         if stale.is_empty() {
             return HostTlbFlush::Nothing;
