@@ -271,7 +271,7 @@ fn choose_space_tags(boot: &Boot) -> (arch::tlb::SpaceTags, HostTags) {
     } else if !arch::tlb::set_mmids(true) {
         asids("Config5.MI did not stick")
     } else {
-        let read_back = arch::tlb::memory_map_id_bits();
+        let read_back = arch::tlb::memory_map_id_mask();
         match HostTags::mmids(read_back) {
             Some(tags) => {
                 println!(

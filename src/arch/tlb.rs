@@ -130,7 +130,7 @@ fn with_memory_map_ids(invalidate: impl FnOnce()) {
 
 /// What MemoryMapID reads after all ones were written to it (MMIDs on):
 /// the bits it implements. MemoryMapID is put back.
-pub fn memory_map_id_bits() -> u32 {
+pub fn memory_map_id_mask() -> u32 {
     let saved = mfc0!(cp0::MEMORY_MAP_ID);
     set_memory_map_id(u32::MAX);
     let read_back = mfc0!(cp0::MEMORY_MAP_ID);
