@@ -90,8 +90,13 @@ impl SpaceTags {
             #[cfg(target_arch = "mips64r6")]
             (SpaceTags::Mmids, HostTlbFlush::Pages { .. }) => {
                 with_memory_map_ids(|| {
+                    let mut current = None;
                     for (pair, id) in flush.probes() {
-                        set_memory_map_id(id.0);
+                        // Pairs come id by id: one MemoryMapID write per table.
+                        if current != Some(id) {
+                            set_memory_map_id(id.0);
+                            current = Some(id);
+                        }
                         ginvt(mipsvisor::uasm::Ginvt::VaMmid, pair as usize);
                     }
                 });
