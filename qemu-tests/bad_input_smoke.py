@@ -117,6 +117,10 @@ def main():
                          r"\d+ MiB free above the monitor$")
             runner.check(f"{name}/guest_mem-not-a-number", option_refused, name, monitor, elves, "guest_mem=abc",
                          r"^mipsvisor: guest_mem=abc is not a whole number of MiB \(e\.g\. guest_mem=64\)$")
+            runner.check(f"{name}/mmid-word-refused", option_refused, name, monitor, elves, "mmid=maybe",
+                         r"^mipsvisor: mmid=maybe: say mmid=on or mmid=off$")
+            runner.check(f"{name}/host_id_bits-too-narrow", option_refused, name, monitor, elves, "host_id_bits=3",
+                         r"^mipsvisor: host_id_bits=3: say a width from 4 to 8$")
             runner.check(f"{name}/unknown-selftest", unknown_selftest, name, monitor)
             runner.check(f"{name}/bus-error-stops-the-guest", bus_error_stops_the_guest, name, monitor, elves,
                          Path(tmp) / f"{name}-log.txt")

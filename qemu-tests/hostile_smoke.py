@@ -277,6 +277,16 @@ def check_r6_forms(run, name):
     run.ended()
 
 
+def check_asid_cycle(run, name):
+    run.ended()
+    assert run.value("asid_switches") == 1024
+    assert (run.value("kernel_mismatches"), run.value("user_mismatches")) == (0, 0), \
+        "a read through the guest's own mapping saw another page"
+    # Every switch missed the user-table cache and recycled a table.
+    m = re.search(r"^mipsvisor: guest MMU: .* (\d+) evictions", run.text, re.M)
+    assert m and int(m.group(1)) >= 1000, f"guest MMU line: {m and m.group(0)}"
+
+
 ALL, R2 = BOARDS, ["malta", "malta-el", "malta-p5600"]
 # class: (boards, check, the helper's work it depends on or None)
 CLASSES = {
@@ -297,6 +307,7 @@ CLASSES = {
     "flash_write": (ALL, check_flash_write, None),
     "board_cf9": (ALL, check_board_reset, "vpci"),
     "board_fpga_reset": (ALL, check_board_reset, None),
+    "asid_cycle": (ALL, check_asid_cycle, None),
 }
 
 

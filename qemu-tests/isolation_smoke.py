@@ -22,10 +22,10 @@ EXPECTED = {
 }
 
 
-def planted_violation_is_reported(name, monitor, plant):
+def planted_violation_is_reported(name, monitor, plant, qemu=None):
     # The selftest makes thousands of exits on every CPU, whatever the idle guest would.
     append = f"check=isolation isolation_plant={plant} -- selftest"
-    with harness.Console(harness.qemu_command(name, monitor, append=append)) as c:
+    with harness.Console(harness.qemu_command(name, monitor, append=append, qemu=qemu)) as c:
         c.expect(r"mipsvisor: isolation check on: ", timeout=30)
         c.expect(rf"mipsvisor: isolation_plant: changed .* at exit \d+", timeout=120)
         # Nothing else may stop the guest first (the report may follow a guest's unfinished line).

@@ -38,6 +38,8 @@ pub enum Why {
     VirtualOutOfRange,
     /// PTE bits the monitor never writes (above EntryLo.PFN).
     UnknownBits,
+    /// Tagged with id 0, the monitor's ASID or MMID, which no guest table has.
+    MonitorSpace,
 }
 
 impl fmt::Display for Why {
@@ -50,6 +52,7 @@ impl fmt::Display for Why {
             Why::PageMask(mask) => write!(f, "has PageMask {mask:#x}, not 4 KiB pages"),
             Why::VirtualOutOfRange => write!(f, "maps a virtual address above the guest's GVA range"),
             Why::UnknownBits => write!(f, "has bits the monitor never sets"),
+            Why::MonitorSpace => write!(f, "is tagged with the monitor's ASID/MMID 0"),
         }
     }
 }
@@ -95,6 +98,20 @@ impl Rules {
             }
         }
         Ok(())
+    }
+
+    /// Checks the address-space id (ASID, or MMID with MemoryMapIDs on) of
+    /// one host TLB entry: a valid one is never under the monitor's id 0.
+    pub fn check_tlb_space(&self, entry_hi: u64, lo: [u64; 2], id: u32) -> Result<(), Violation> {
+        let pair_va = entry_hi & VPN2_MASK;
+        match lo.iter().position(|bits| bits & ENTRY_LO_V != 0) {
+            Some(half) if id == 0 => Err(Violation {
+                va: pair_va + half as u64 * PAGE_SIZE as u64,
+                pa: entry_lo_phys(lo[half]),
+                why: Why::MonitorSpace,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Checks one GVA-table PTE word (zero means no mapping).
@@ -272,6 +289,14 @@ mod tests {
         assert!(rules().page_allowed(RAM.end - 0x1000));
         assert!(!rules().page_allowed(RAM.end));
         assert!(!rules().page_allowed(RAM.start - 0x1000));
+    }
+
+    #[test]
+    fn a_valid_entry_under_the_monitors_id_is_refused() {
+        let v = rules().check_tlb_space(0x0040_0000, [0, lo(0x0200_0000)], 0).unwrap_err();
+        assert_eq!(v, Violation { va: 0x0040_1000, pa: 0x0200_0000, why: Why::MonitorSpace });
+        assert_eq!(rules().check_tlb_space(0x0040_0000, [lo(0x0200_0000), 0], 0x1234), Ok(()));
+        assert_eq!(rules().check_tlb_space(0x8000_2000, [0, 0], 0), Ok(()), "invalid entries carry id 0");
     }
 
     #[test]

@@ -177,16 +177,23 @@ impl IsolationCheck {
                 return;
             }
             let lo = [entry.lo0 as u64, entry.lo1 as u64];
-            first = self.rules.check_tlb_entry(entry.entry_hi as u64, entry.page_mask.into(), lo).map_err(|v| {
-                format!(
-                    "host TLB entry {index} (EntryHi {:#x}, PageMask {:#x}, EntryLo0 {:#x}, EntryLo1 {:#x}) {}",
-                    entry.entry_hi,
-                    entry.page_mask,
-                    entry.lo0,
-                    entry.lo1,
-                    describe(&v)
-                )
-            });
+            // Its address space: the MMID TLBR read, else EntryHi.ASID.
+            let space = entry.mmid.unwrap_or(entry.entry_hi as u32 & 0xff);
+            first = self
+                .rules
+                .check_tlb_entry(entry.entry_hi as u64, entry.page_mask.into(), lo)
+                .and_then(|()| self.rules.check_tlb_space(entry.entry_hi as u64, lo, space))
+                .map_err(|v| {
+                    format!(
+                        "host TLB entry {index} (EntryHi {:#x}, PageMask {:#x}, EntryLo0 {:#x}, EntryLo1 {:#x}, {} {space}) {}",
+                        entry.entry_hi,
+                        entry.page_mask,
+                        entry.lo0,
+                        entry.lo1,
+                        if entry.mmid.is_some() { "MMID" } else { "ASID" },
+                        describe(&v)
+                    )
+                });
         });
         first
     }

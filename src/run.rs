@@ -11,8 +11,7 @@ use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
 use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
 use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::fast_exit::host_hwrena;
-use mipsvisor::vcpu::guest_tlb::VaRange;
-use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow};
+use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow, HostTags, HostTlbFlush};
 use mipsvisor::vcpu::timer;
 use mipsvisor::vcpu::{
     Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,
@@ -102,13 +101,8 @@ impl HostServices for Host {
         }
     }
 
-    fn flush_host_tlb_range(&mut self, range: VaRange) {
-        let end = (range.start as u64 + range.len as u64).min(u32::MAX as u64) as u32;
-        self.space_tags.invalidate_range(range.start, end, self.boot.cpu.tlb_entries);
-    }
-
-    fn flush_host_tlb_all(&mut self) {
-        self.space_tags.invalidate_all(self.boot.cpu.tlb_entries);
+    fn flush_host_tlb(&mut self, flush: HostTlbFlush) {
+        self.space_tags.flush(flush, self.boot.cpu.tlb_entries);
     }
 
     fn sync_icache_guest_phys(&mut self, start: u32, len: u32) {
@@ -259,31 +253,60 @@ fn guest_run_status<M: GuestMemory>(vcpu: &Vcpu<M>) -> usize {
 
 /// MemoryMapIDs where the CPU has them and GINVT to drop stale entries
 /// (unless `mmid=off`), else ASIDs; says which on the console.
-fn choose_space_tags(boot: &Boot) -> arch::tlb::SpaceTags {
+fn choose_space_tags(boot: &Boot) -> (arch::tlb::SpaceTags, HostTags) {
     use arch::tlb::SpaceTags;
     let wanted = match boot.info.option("mmid") {
         None | Some("on") => true,
         Some("off") => false,
         Some(other) => stop(format_args!("mmid={other}: say mmid=on or mmid=off")),
     };
-    let tags = if !(boot.cpu.mmid && boot.cpu.ginvt) {
-        println!(
-            "mipsvisor: guest address spaces are tagged with ASIDs (this CPU has no MemoryMapIDs with GINVT)"
-        );
-        SpaceTags::Asids
+    let asids = |why: &str| {
+        println!("mipsvisor: guest address spaces are tagged with ASIDs ({why})");
+        (SpaceTags::Asids, HostTags::ASIDS)
+    };
+    let (space_tags, host_tags) = if !(boot.cpu.mmid && boot.cpu.ginvt) {
+        asids("this CPU has no MemoryMapIDs with GINVT")
     } else if !wanted {
-        println!("mipsvisor: guest address spaces are tagged with ASIDs (mmid=off)");
-        SpaceTags::Asids
-    } else if arch::tlb::set_mmids(true) {
-        println!("mipsvisor: guest address spaces are tagged with MemoryMapIDs (MMID 0 is the monitor's)");
-        SpaceTags::Mmids
+        asids("mmid=off")
+    } else if !arch::tlb::set_mmids(true) {
+        asids("Config5.MI did not stick")
     } else {
-        println!("mipsvisor: guest address spaces are tagged with ASIDs (Config5.MI did not stick)");
-        SpaceTags::Asids
+        let read_back = arch::tlb::memory_map_id_mask();
+        match HostTags::mmids(read_back) {
+            Some(tags) => {
+                println!(
+                    "mipsvisor: guest address spaces are tagged with MemoryMapIDs ({} of the {} bits MemoryMapID keeps; \
+                     MMID 0 is the monitor's)",
+                    tags.bits,
+                    read_back.trailing_ones()
+                );
+                (SpaceTags::Mmids, tags)
+            }
+            None => {
+                arch::tlb::set_mmids(false);
+                asids(&alloc::format!("MemoryMapID keeps only {read_back:#x}"))
+            }
+        }
     };
     // Nothing tagged before the choice may survive it.
-    tags.invalidate_all(boot.cpu.tlb_entries);
-    tags
+    space_tags.invalidate_all(boot.cpu.tlb_entries);
+    (space_tags, narrowed_for_tests(boot, host_tags))
+}
+
+/// `host_id_bits=N` (tests): only N bits of the host ids, so that their
+/// generations roll over within a short run. 4 bits cover the guest MMU's
+/// kernel table, its user-table cache and one id being replaced.
+fn narrowed_for_tests(boot: &Boot, tags: HostTags) -> HostTags {
+    let Some(word) = boot.info.option("host_id_bits") else {
+        return tags;
+    };
+    match word.parse::<u8>() {
+        Ok(bits) if (4..=tags.bits).contains(&bits) => {
+            println!("mipsvisor: host ids narrowed to {bits} bits (host_id_bits=)");
+            HostTags { bits, ..tags }
+        }
+        _ => stop(format_args!("host_id_bits={word}: say a width from 4 to {}", tags.bits)),
+    }
 }
 
 /// The exit `arch::trap::enter_guest` just returned with, from the saved
@@ -353,7 +376,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     let guest_ram =
         unsafe { GuestRam::from_raw(window.host_phys_base, NonNull::new(ram_ptr).unwrap(), window.bytes) }
             .unwrap_or_else(|e| stop(format_args!("bad guest RAM window: {e:?}")));
-    let mmu = GuestMmu::new(guest_ram, USER_TABLE_CACHE)
+    let (space_tags, host_tags) = choose_space_tags(boot);
+    let mmu = GuestMmu::new(guest_ram, USER_TABLE_CACHE, host_tags)
         .unwrap_or_else(|e| stop(format_args!("cannot build the guest MMU: {e:?}")));
     let endianness = if cfg!(target_endian = "big") { Endianness::Big } else { Endianness::Little };
     let model = VcpuModel::kvm_24kc(endianness);
@@ -363,7 +387,6 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         // The native Count rate, so guest timings compare one to one with a native run.
         None => boot.board.timer_hz,
     };
-    let space_tags = choose_space_tags(boot);
     let mut host = Host {
         boot,
         space_tags,
@@ -433,7 +456,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         frame.epc = sign_extend(vcpu.regs.pc);
         percpu.guest_status = guest_run_status(&vcpu);
         arch::refill::set_root(vcpu.mmu.root(mode));
-        space_tags.enter(vcpu.mmu.host_asid(mode).0);
+        space_tags.enter(vcpu.mmu.space_id(mode));
 
         let exit = loop {
             arch::trap::enter_guest();
@@ -494,6 +517,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     println!("mipsvisor: {reason}");
     println!("{}", GuestDump(&vcpu));
     print!("{}", vcpu.stats);
+    println!("mipsvisor: {}", vcpu.mmu.summary());
     print!("{}", vcpu.exit_costs);
     println!("mipsvisor: halted");
     crate::halt::end_with(kind, || {

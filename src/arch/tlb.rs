@@ -2,6 +2,7 @@
 
 use mipsvisor::cp0;
 use mipsvisor::cp0::fields::{Config5, Index};
+use mipsvisor::vcpu::mmu::{HostTlbFlush, SpaceId};
 
 /// A unique VPN2 per TLB entry in unmapped KSEG0, which no lookup can hit:
 /// the architecture forbids two entries matching one address, even invalid ones.
@@ -62,50 +63,84 @@ pub fn set_asid(asid: u8) {
 pub enum SpaceTags {
     /// EntryHi.ASID; stale entries are found by reading the TLB back.
     Asids,
-    /// MemoryMapIDs (Config5.MI on); stale entries are removed with GINVT.
-    /// MMID 0 is the monitor's.
+    /// MemoryMapIDs (Config5.MI on); stale entries are removed with GINVT
+    /// by address and MMID, or by MMID. MMID 0 is the monitor's.
     Mmids,
 }
 
 impl SpaceTags {
     /// Makes `id` the address space of the next guest run.
-    pub fn enter(self, id: u8) {
+    pub fn enter(self, id: SpaceId) {
         match self {
-            SpaceTags::Asids => set_asid(id),
-            SpaceTags::Mmids => set_memory_map_id(id.into()),
+            // Host ASIDs are 8 bits (`HostTags::ASIDS`).
+            SpaceTags::Asids => set_asid(id.0 as u8),
+            SpaceTags::Mmids => set_memory_map_id(id.0),
         }
     }
 
-    /// Drops every guest entry translating `[start, end)`, whatever its space.
-    pub fn invalidate_range(self, start: u32, end: u32, entries: u32) {
-        match self {
-            SpaceTags::Asids => invalidate_range(start, end, entries),
-            #[cfg(target_arch = "mips64r6")]
-            SpaceTags::Mmids => {
-                // One GINVT per 8 KiB host pair (host pages are 4 KiB).
-                const PAIR_BYTES: u32 = 0x2000;
-                let first = start & !(PAIR_BYTES - 1);
-                let pairs = (u64::from(end) - u64::from(first)).div_ceil(u64::from(PAIR_BYTES));
-                for pair in 0..pairs {
-                    let va = u64::from(first) + pair * u64::from(PAIR_BYTES);
-                    ginvt(mipsvisor::uasm::Ginvt::Va, va as usize);
-                }
+    /// Drops the stale entries `flush` names.
+    pub fn flush(self, flush: HostTlbFlush, entries: u32) {
+        match (self, flush) {
+            (_, HostTlbFlush::Nothing) => {}
+            (SpaceTags::Asids, HostTlbFlush::Pages { range, .. }) => {
+                let end = (u64::from(range.start) + u64::from(range.len)).min(u64::from(u32::MAX)) as u32;
+                invalidate_range(range.start, end, entries);
             }
+            (SpaceTags::Asids, HostTlbFlush::Spaces { .. } | HostTlbFlush::All) => init(entries),
+            #[cfg(target_arch = "mips64r6")]
+            (SpaceTags::Mmids, HostTlbFlush::Pages { .. }) => {
+                with_memory_map_ids(|| {
+                    let mut current = None;
+                    for (pair, id) in flush.probes() {
+                        // Pairs come id by id: one MemoryMapID write per table.
+                        if current != Some(id) {
+                            set_memory_map_id(id.0);
+                            current = Some(id);
+                        }
+                        ginvt(mipsvisor::uasm::Ginvt::VaMmid, pair as usize);
+                    }
+                });
+            }
+            #[cfg(target_arch = "mips64r6")]
+            (SpaceTags::Mmids, HostTlbFlush::Spaces { ids }) => {
+                with_memory_map_ids(|| {
+                    for id in ids.iter() {
+                        set_memory_map_id(id.0);
+                        ginvt(mipsvisor::uasm::Ginvt::Mmid, 0);
+                    }
+                });
+            }
+            #[cfg(target_arch = "mips64r6")]
+            (SpaceTags::Mmids, HostTlbFlush::All) => ginvt(mipsvisor::uasm::Ginvt::All, 0),
             #[cfg(not(target_arch = "mips64r6"))]
-            SpaceTags::Mmids => unreachable!("MMIDs are only turned on where GINVT exists"),
+            (SpaceTags::Mmids, _) => unreachable!("MMIDs are only turned on where GINVT exists"),
         }
     }
 
     /// Drops every guest entry.
     pub fn invalidate_all(self, entries: u32) {
-        match self {
-            SpaceTags::Asids => init(entries),
-            #[cfg(target_arch = "mips64r6")]
-            SpaceTags::Mmids => ginvt(mipsvisor::uasm::Ginvt::All, 0),
-            #[cfg(not(target_arch = "mips64r6"))]
-            SpaceTags::Mmids => unreachable!("MMIDs are only turned on where GINVT exists"),
-        }
+        self.flush(HostTlbFlush::All, entries);
     }
+}
+
+/// Runs `invalidate`, which changes MemoryMapID to name GINVT's MMID, and
+/// puts MemoryMapID back: the monitor runs unmapped, so nothing it does
+/// meanwhile is translated under the borrowed MMID.
+#[cfg(target_arch = "mips64r6")]
+fn with_memory_map_ids(invalidate: impl FnOnce()) {
+    let saved = mfc0!(cp0::MEMORY_MAP_ID);
+    invalidate();
+    set_memory_map_id(saved);
+}
+
+/// What MemoryMapID reads after all ones were written to it (MMIDs on):
+/// the bits it implements. MemoryMapID is put back.
+pub fn memory_map_id_mask() -> u32 {
+    let saved = mfc0!(cp0::MEMORY_MAP_ID);
+    set_memory_map_id(u32::MAX);
+    let read_back = mfc0!(cp0::MEMORY_MAP_ID);
+    set_memory_map_id(saved);
+    read_back
 }
 
 /// Drops every host entry whose pair overlaps guest-virtual [start, end),

@@ -16,6 +16,7 @@ use super::guest_layout::Segment;
 use super::guest_tlb::VaRange;
 use super::host::{AccessKind, FaultResolution, GuestMemory, HostServices};
 use super::load_store::PhysTarget;
+use super::mmu::{HostTlbFlush, SpaceIdSet};
 use super::state::{Vcpu, EXCEPTION_LOOP_LIMIT};
 use super::stats::ExitStats;
 use crate::cp0::fields::{Cause, ExcCode, Status};
@@ -248,9 +249,13 @@ impl<M: GuestMemory> Vcpu<M> {
             FaultResolution::Mapped => {
                 self.exit_kind = ExitKind::TlbFill;
                 // The host TLB still holds the invalid or clean entry that
-                // raised this; drop it so the retry refills from the table.
+                // raised this, under the mode's id; drop it so the retry refills from the table.
                 let start = exit.bad_vaddr & !(HOST_PAIR_BYTES - 1);
-                host.flush_host_tlb_range(VaRange { start, len: HOST_PAIR_BYTES });
+                let range = VaRange { start, len: HOST_PAIR_BYTES };
+                host.flush_host_tlb(HostTlbFlush::Pages {
+                    range,
+                    ids: SpaceIdSet::of(self.mmu.space_id(mode)),
+                });
             }
             FaultResolution::Deliver(exception) => self.redeliver(exception, exit),
             FaultResolution::BeyondRam { guest_phys } => {

@@ -8,8 +8,8 @@
 use core::fmt;
 
 use super::exception::GuestException;
-use super::guest_tlb::{Displaced, GuestTlb, VaRange};
-use super::mmu::{HostAsid, HostTlbFlush};
+use super::guest_tlb::{Displaced, GuestTlb};
+use super::mmu::{HostTlbFlush, SpaceId};
 use crate::isa::{FpuConditions, Width};
 
 /// Guest privilege as the monitor tracks it (from virtual Status: UM/EXL/ERL).
@@ -86,8 +86,8 @@ pub trait GuestMemory {
     fn write_phys(&mut self, guest_phys: u32, width: u8, value: u32) -> bool;
     /// The GVA table root the refill handler walks for `mode`.
     fn root(&self, mode: GuestMode) -> usize;
-    /// The host ASID to enter the guest with in `mode` (EntryHi.ASID).
-    fn host_asid(&self, mode: GuestMode) -> HostAsid;
+    /// The host id to enter the guest with in `mode` (EntryHi.ASID or MemoryMapID).
+    fn space_id(&self, mode: GuestMode) -> SpaceId;
 }
 
 /// Side effects that need the real hardware, provided by the firmware.
@@ -99,19 +99,9 @@ pub trait HostServices {
     /// Programs the host timer (host Compare) to fire when host Count reaches
     /// `host_count`; this also acknowledges a pending host timer interrupt.
     fn arm_host_timer(&mut self, host_count: u32);
-    /// Removes every host TLB entry translating guest virtual addresses in
-    /// `range`, whichever host ASID (guest mode / guest ASID) it was under.
-    fn flush_host_tlb_range(&mut self, range: VaRange);
-    /// Removes every guest translation from the host TLB.
-    fn flush_host_tlb_all(&mut self);
-    /// Carries out a flush the guest MMU asked for.
-    fn flush_host_tlb(&mut self, flush: HostTlbFlush) {
-        match flush {
-            HostTlbFlush::Nothing => {}
-            HostTlbFlush::Pages { range, .. } => self.flush_host_tlb_range(range),
-            HostTlbFlush::All => self.flush_host_tlb_all(),
-        }
-    }
+    /// Drops the stale host TLB entries `flush` names (with ASIDs a `Pages`
+    /// flush may drop the range under every ASID).
+    fn flush_host_tlb(&mut self, flush: HostTlbFlush);
     /// Makes the instruction cache coherent with memory for guest physical
     /// `[start, start + len)`: write back the data cache, invalidate the
     /// instruction cache.

@@ -10,10 +10,15 @@
 //!   a recent address space costs no refault storm.
 //! - Useg and non-global KSEG2/3 mappings in the kernel table belong to the
 //!   current guest ASID ([`Scope::AsidSpecific`]) and are flushed when it
-//!   changes; the kernel table then takes a fresh host ASID, which retires
+//!   changes; the kernel table then takes a fresh host id, which retires
 //!   its stale host TLB entries without a flush. (Keeping a kernel view per
 //!   guest ASID would avoid even that, at the price of a second table per
 //!   cached address space.)
+//! - Host ids ([`space_id`]) are EntryHi ASIDs or, where the CPU has them,
+//!   MemoryMapIDs ([`HostTags`]). With MMIDs a stale range is removed by
+//!   GINVT by address and MMID, and an evicted user table keeps its MMID
+//!   after a GINVT by that MMID; with ASIDs the caller probes the range
+//!   out, and an evicted table takes a fresh ASID.
 //!
 //! A translation is filled only from what the guest TLB says at fault time;
 //! a clean (D = 0) guest page is mapped read-only, so the guest's first
@@ -23,11 +28,11 @@
 //! nothing, so a fill never changes a translation the host TLB may hold.
 //!
 //! The caller's side (the exit handler and the world switch):
-//! - Enter the guest with [`GuestMemory::root`] and [`GuestMemory::host_asid`]
+//! - Enter the guest with [`GuestMemory::root`] and [`GuestMemory::space_id`]
 //!   of the guest's mode; a mode switch needs nothing else.
 //! - Host TLB Load/Store/Modified on a guest address, and host address
 //!   errors at 0x80000000 and up: [`GuestMemory::resolve_fault`]. After
-//!   `Mapped`, probe the faulting pair (host ASID of the mode) out of the
+//!   `Mapped`, drop the faulting pair (host id of the mode) from the
 //!   host TLB and retry. Misaligned-access address errors are the guest's
 //!   and never come here (a retry would fault again).
 //! - After TLBWI/TLBWR: [`GuestMemory::invalidate`] with what was displaced;
@@ -42,14 +47,14 @@
 //! modelled (a KVM guest never touches useg with ERL set).
 
 mod guest_ram;
-mod host_asid;
+mod space_id;
 mod user_tables;
 
 #[cfg(test)]
 mod tests;
 
 pub use guest_ram::{GuestRam, GuestRamError, GuestRamWindow, GUEST_RAM_CCA};
-pub use host_asid::{HostAsid, HostAsidPool, HostAsidSet, HostAsids, HostTlbFlush};
+pub use space_id::{HostTags, HostTlbFlush, SpaceId, SpaceIdSet, SpaceTag, TagKind};
 
 use super::exception::{Access as ExceptionAccess, GuestException};
 use super::guest_layout::{
@@ -60,15 +65,17 @@ use super::host::{AccessKind, FaultResolution, GuestMemory, GuestMode};
 use crate::mmu::entrylo::Access;
 use crate::mmu::gva::{GvaError, Mapping, NativeGvaTable, Scope, PAIR_SIZE};
 use crate::mmu::layout::PAGE_SIZE;
-use core::ops::RangeInclusive;
+use core::fmt;
+use space_id::{AllocatorError, SpaceIdAllocator};
 use user_tables::{TaggedTable, UserTables};
 
 /// The most guest-virtual space one fault fills: a pair of 16 KiB guest
 /// pages, the Linux guest's page size (fills are aligned to it).
 pub const FILL_SPAN: u32 = 0x8000;
 
-/// Up to this many host TLB probes, a displaced guest entry is probed out;
-/// beyond, the tables concerned take fresh host ASIDs instead.
+/// Up to this many host pairs times ids, a displaced guest entry is dropped
+/// page by page; beyond, the tables concerned are invalidated whole (GINVT
+/// by MMID) or take fresh ASIDs.
 pub const MAX_PROBES: u32 = 64;
 
 /// The one layout the GVA tables implement.
@@ -79,9 +86,13 @@ const LAYOUT: GuestLayout = GuestLayout::KvmUserSegments;
 pub enum MmuError {
     /// The user-table cache must hold at least the current table.
     NoUserTableCache,
-    /// A round of host ASIDs must cover every table the MMU can hold at
+    /// The kernel table and the user-table cache must fit in a [`SpaceIdSet`].
+    TooManyTables { tables: usize, most: usize },
+    /// A generation of host ids must cover every table the MMU can hold at
     /// once (kernel + cache) plus one being replaced.
-    TooFewHostAsids { needed: usize, available: usize },
+    TooFewHostIds { needed: usize, available: usize },
+    /// Ids of this width cannot be allocated.
+    BadIdWidth(u8),
     /// The heap could not supply the first tables.
     OutOfMemory,
 }
@@ -110,10 +121,45 @@ pub struct MmuStats {
     pub user_table_misses: u64,
     /// Guest ASID changes that flushed the kernel table's ASID-specific part.
     pub kernel_flushes: u64,
-    /// Full host TLB flushes asked for to reuse host ASIDs.
-    pub host_asid_rollovers: u64,
+    /// Full host TLB flushes asked for to reuse host ids (new generations).
+    pub host_id_rollovers: u64,
+    /// Tables whose host entries were dropped whole by their MMID (GINVT by
+    /// MMID): evicted user tables, large displaced ranges.
+    pub invalidated_by_mmid: u64,
     /// Faults refused because the heap could not supply a leaf.
     pub out_of_memory: u64,
+}
+
+/// The MMU's line in the end-of-run report ([`GuestMmu::summary`]).
+#[derive(Clone, Copy, Debug)]
+pub struct MmuSummary {
+    tags: HostTags,
+    stats: MmuStats,
+    generation: u64,
+}
+
+impl fmt::Display for MmuSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        let kind = match self.tags.kind {
+            TagKind::Asid => "ASIDs",
+            TagKind::Mmid => "MMIDs",
+        };
+        write!(
+            f,
+            "guest MMU: host {kind} of {} bits, generation {} ({} rollovers); {} user tables, {} hits, {} misses, \
+             {} evictions, {} tables invalidated by MMID, {} kernel-table retags",
+            self.tags.bits,
+            self.generation,
+            s.host_id_rollovers,
+            s.user_tables,
+            s.user_table_hits,
+            s.user_table_misses,
+            s.evictions,
+            s.invalidated_by_mmid,
+            s.kernel_flushes
+        )
+    }
 }
 
 /// A successful guest translation and how far a fill may reach from it.
@@ -124,7 +170,7 @@ struct Translation {
     span: u32,
 }
 
-/// The guest's MMU: GVA tables, guest physical memory, host ASIDs.
+/// The guest's MMU: GVA tables, guest physical memory, host ids.
 pub struct GuestMmu {
     ram: GuestRam,
     kernel: TaggedTable,
@@ -132,39 +178,38 @@ pub struct GuestMmu {
     kernel_has_asid_specific: bool,
     users: UserTables,
     guest_asid: u8,
-    host_asids: HostAsidPool,
+    tags: HostTags,
+    ids: SpaceIdAllocator,
     stats: MmuStats,
 }
 
 impl GuestMmu {
-    /// An MMU over `ram` caching up to `user_table_cache` user tables, with
-    /// host ASIDs from [`HostAsidPool::DEFAULT_RANGE`]. The guest ASID
-    /// starts at 0 (EntryHi's reset value in `VirtualCp0`).
+    /// An MMU over `ram` caching up to `user_table_cache` user tables,
+    /// tagging host TLB entries with `tags`. The guest ASID starts at 0
+    /// (EntryHi's reset value in `VirtualCp0`).
     ///
     /// Before the guest first runs, the host TLB must hold no entry tagged
-    /// with an ASID of the pool (flush it once at boot).
-    pub fn new(ram: GuestRam, user_table_cache: usize) -> Result<Self, MmuError> {
-        Self::with_host_asids(ram, user_table_cache, HostAsidPool::DEFAULT_RANGE)
-    }
-
-    /// As [`GuestMmu::new`], with host ASIDs from `host_asids`.
-    pub fn with_host_asids(
-        ram: GuestRam,
-        user_table_cache: usize,
-        host_asids: RangeInclusive<u8>,
-    ) -> Result<Self, MmuError> {
+    /// with a guest id (flush it once at boot).
+    pub fn new(ram: GuestRam, user_table_cache: usize, tags: HostTags) -> Result<Self, MmuError> {
         if user_table_cache == 0 {
             return Err(MmuError::NoUserTableCache);
         }
-        let mut pool = HostAsidPool::new(host_asids);
+        let tables = user_table_cache + 1;
+        if tables > SpaceIdSet::CAPACITY {
+            return Err(MmuError::TooManyTables { tables, most: SpaceIdSet::CAPACITY });
+        }
+        let mut ids = SpaceIdAllocator::new(tags.bits).map_err(|e| match e {
+            AllocatorError::Width(bits) => MmuError::BadIdWidth(bits),
+            AllocatorError::OutOfMemory => MmuError::OutOfMemory,
+        })?;
         let needed = user_table_cache + 2;
-        if pool.len() < needed {
-            return Err(MmuError::TooFewHostAsids { needed, available: pool.len() });
+        if ids.capacity() < needed {
+            return Err(MmuError::TooFewHostIds { needed, available: ids.capacity() });
         }
         let mut tagged = || -> Result<TaggedTable, MmuError> {
             let table = NativeGvaTable::new().map_err(|_| MmuError::OutOfMemory)?;
-            let host_asid = pool.take().ok_or(MmuError::TooFewHostAsids { needed, available: 0 })?;
-            Ok(TaggedTable { table, host_asid })
+            let (tag, _first_generation_has_room) = ids.allocate(SpaceIdSet::new);
+            Ok(TaggedTable { table, tag })
         };
         let kernel = tagged()?;
         let first_user = tagged()?;
@@ -174,7 +219,8 @@ impl GuestMmu {
             kernel_has_asid_specific: false,
             users: UserTables::new(user_table_cache, 0, first_user),
             guest_asid: 0,
-            host_asids: pool,
+            tags,
+            ids,
             stats: MmuStats::default(),
         })
     }
@@ -208,9 +254,14 @@ impl GuestMmu {
         self.table(table)?.table.mapping(gva)
     }
 
-    /// The host ASID of `table`, if it exists.
-    pub fn table_host_asid(&self, table: TableId) -> Option<HostAsid> {
-        self.table(table).map(|tagged| tagged.host_asid)
+    /// The host id of `table` and its generation, if the table exists.
+    pub fn table_tag(&self, table: TableId) -> Option<SpaceTag> {
+        self.table(table).map(|tagged| tagged.tag)
+    }
+
+    /// The allocator's current generation of host ids.
+    pub fn id_generation(&self) -> u64 {
+        self.ids.generation()
     }
 
     /// The guest ASIDs with a cached user table, the current one first.
@@ -225,8 +276,9 @@ impl GuestMmu {
         for user in self.users.tables_mut() {
             user.table.flush_all();
         }
-        self.host_asids.start_round();
-        self.renumber_live_tables();
+        // The whole host TLB goes: a new generation costs nothing more.
+        self.ids.new_generation(&live_ids(&self.kernel, &self.users));
+        self.renew_live_tags();
         HostTlbFlush::All
     }
 
@@ -243,9 +295,15 @@ impl GuestMmu {
             mapped_pages,
             table_bytes,
             evictions: self.users.evictions(),
-            host_asid_rollovers: self.host_asids.rollovers(),
+            host_id_rollovers: self.ids.rollovers(),
             ..self.stats
         }
+    }
+
+    /// One line for the end-of-run report: the host tags and what the
+    /// tables and the id allocator did.
+    pub fn summary(&self) -> MmuSummary {
+        MmuSummary { tags: self.tags, stats: self.stats(), generation: self.ids.generation() }
     }
 
     /// Every GVA table the refill handler may be given: the kernel's and
@@ -370,55 +428,65 @@ impl GuestMmu {
         Ok(())
     }
 
-    /// A host ASID no table had since the last full host TLB flush. When
-    /// the round is used up, every live table is renumbered and the caller
-    /// must flush the whole host TLB.
-    fn fresh_host_asid(&mut self) -> (HostAsid, HostTlbFlush) {
-        if let Some(asid) = self.host_asids.take() {
-            return (asid, HostTlbFlush::Nothing);
-        }
-        self.host_asids.start_round();
-        self.renumber_live_tables();
-        (self.take_checked_host_asid(), HostTlbFlush::All)
-    }
-
-    fn renumber_live_tables(&mut self) {
-        self.kernel.host_asid = self.take_checked_host_asid();
-        for index in 0..self.users.len() {
-            let asid = self.take_checked_host_asid();
-            if let Some(user) = self.users.nth_mut(index) {
-                user.host_asid = asid;
-            }
+    /// Carries every table's tag into a new generation that kept its id.
+    fn renew_live_tags(&mut self) {
+        let ids = &self.ids;
+        for tagged in core::iter::once(&mut self.kernel).chain(self.users.tables_mut()) {
+            tagged.tag = ids.renew(tagged.tag);
         }
     }
 
-    fn take_checked_host_asid(&mut self) -> HostAsid {
-        // `with_host_asids` checked that a round covers every live table
-        // plus one more, and this is only called early in a round.
-        self.host_asids.take().expect("a round of host ASIDs covers every table")
+    /// An id no host TLB entry carries, for a table about to be (re)tagged.
+    /// When the generation is used up the live tables keep their ids in the
+    /// next one, and the caller must flush the whole host TLB.
+    fn fresh_tag(&mut self) -> (SpaceTag, HostTlbFlush) {
+        let (kernel, users) = (&self.kernel, &self.users);
+        let (tag, flush) = self.ids.allocate(|| live_ids(kernel, users));
+        if flush != HostTlbFlush::Nothing {
+            self.renew_live_tags();
+        }
+        (tag, flush)
     }
 
-    /// Gives `table` a fresh host ASID, retiring its host TLB entries.
+    /// Gives `table` a fresh host id, retiring its host TLB entries.
     fn retag(&mut self, table: TableId) -> HostTlbFlush {
-        let (asid, flush) = self.fresh_host_asid();
+        let (tag, flush) = self.fresh_tag();
         if let Some(tagged) = self.table_mut(table) {
-            tagged.host_asid = asid;
+            tagged.tag = tag;
         }
         flush
     }
 
     /// Makes the user table of `guest_asid` current, starting one if none
-    /// is cached.
+    /// is cached: a new table while there is room, else the least recently
+    /// used one emptied, whose old host entries are invalidated by its MMID
+    /// (which it keeps) or retired with its ASID.
     fn switch_user_table(&mut self, guest_asid: u8) -> HostTlbFlush {
         if self.users.select(guest_asid) {
             self.stats.user_table_hits += 1;
             return HostTlbFlush::Nothing;
         }
         self.stats.user_table_misses += 1;
-        let fresh = if self.users.has_room() { NativeGvaTable::new().ok() } else { None };
-        let (host_asid, flush) = self.fresh_host_asid();
-        self.users.install(guest_asid, host_asid, fresh);
-        flush
+        if self.users.has_room() {
+            if let Ok(table) = NativeGvaTable::new() {
+                let (tag, flush) = self.fresh_tag();
+                match self.users.add(guest_asid, TaggedTable { table, tag }) {
+                    Ok(()) => return flush,
+                    // No room after all: the id stays retired until a rollover.
+                    Err(_) => return flush.and(self.recycle_user_table(guest_asid)),
+                }
+            }
+        }
+        self.recycle_user_table(guest_asid)
+    }
+
+    fn recycle_user_table(&mut self, guest_asid: u8) -> HostTlbFlush {
+        let recycled = self.users.recycle(guest_asid);
+        if self.tags.invalidate_by_id() {
+            self.stats.invalidated_by_mmid += 1;
+            return HostTlbFlush::Spaces { ids: SpaceIdSet::of(recycled.tag.id) };
+        }
+        self.retag(TableId::User { guest_asid })
     }
 
     /// Maps around a fault, freeing the other user tables once if the heap
@@ -487,41 +555,49 @@ impl GuestMemory for GuestMmu {
         }
         let (start, end) = (range.start, end as u32);
 
-        let mut stale = HostAsidSet::new();
+        let mut stale = SpaceIdSet::new();
+        // Every table's id fits in a set (`new` checked); were one left out, all must go.
+        let mut named_all = true;
         // The kernel table's ASID-specific mappings are the current ASID's.
         let kernel_holds_it = displaced.global || displaced.asid == self.guest_asid;
         if kernel_holds_it && Self::drop_range(&mut self.kernel.table, start, end) {
-            stale.insert(self.kernel.host_asid);
+            named_all &= stale.insert(self.kernel.tag.id);
         }
         if in_useg {
             for (guest_asid, tagged) in self.users.entries_mut() {
                 let holds_it = displaced.global || guest_asid == displaced.asid;
                 if holds_it && Self::drop_range(&mut tagged.table, start, end) {
-                    stale.insert(tagged.host_asid);
+                    named_all &= stale.insert(tagged.tag.id);
                 }
             }
+        }
+        if !named_all {
+            return HostTlbFlush::All;
         }
         if stale.is_empty() {
             return HostTlbFlush::Nothing;
         }
-        let probes = (range.len / PAIR_SIZE).saturating_mul(stale.len() as u32);
-        if probes <= MAX_PROBES {
-            return HostTlbFlush::Pages { range, asids: stale };
+        let pages = (range.len / PAIR_SIZE).saturating_mul(stale.len() as u32);
+        if pages <= MAX_PROBES {
+            return HostTlbFlush::Pages { range, ids: stale };
+        }
+        if self.tags.invalidate_by_id() {
+            self.stats.invalidated_by_mmid += stale.len() as u64;
+            return HostTlbFlush::Spaces { ids: stale };
         }
         // Too many probes: retire the stale host ASIDs instead.
         let mut flush = HostTlbFlush::Nothing;
-        if stale.contains(self.kernel.host_asid) {
+        if stale.contains(self.kernel.tag.id) {
             flush = flush.and(self.retag(TableId::Kernel));
         }
-        for index in 0..self.users.len() {
-            let (asid, flush_for_asid) = match self.users.nth_mut(index) {
-                Some(user) if stale.contains(user.host_asid) => self.fresh_host_asid(),
-                _ => continue,
-            };
-            if let Some(user) = self.users.nth_mut(index) {
-                user.host_asid = asid;
-            }
-            flush = flush.and(flush_for_asid);
+        let stale_users: alloc::vec::Vec<u8> = self
+            .users
+            .entries_mut()
+            .filter(|(_, tagged)| stale.contains(tagged.tag.id))
+            .map(|(guest_asid, _)| guest_asid)
+            .collect();
+        for guest_asid in stale_users {
+            flush = flush.and(self.retag(TableId::User { guest_asid }));
         }
         flush
     }
@@ -584,9 +660,22 @@ impl GuestMemory for GuestMmu {
         self.current_table(mode).table.root_address()
     }
 
-    fn host_asid(&self, mode: GuestMode) -> HostAsid {
-        self.current_table(mode).host_asid
+    fn space_id(&self, mode: GuestMode) -> SpaceId {
+        let tag = self.current_table(mode).tag;
+        debug_assert!(self.ids.is_current(tag), "{tag:?} outlived its generation");
+        tag.id
     }
+}
+
+/// The ids of every table, live in the host TLB's eyes.
+fn live_ids(kernel: &TaggedTable, users: &UserTables) -> SpaceIdSet {
+    let mut live = SpaceIdSet::new();
+    for tagged in core::iter::once(kernel).chain(users.tables()) {
+        // `GuestMmu::new` checked that every table fits in a set.
+        let fits = live.insert(tagged.tag.id);
+        debug_assert!(fits);
+    }
+    live
 }
 
 // A guest entry's pair is at least one host pair, and fills stay inside it.

@@ -2,14 +2,14 @@
 //! switching back to a recent address space finds its mappings still there.
 //! Least recently used goes first; the current table is never evicted.
 
-use super::host_asid::HostAsid;
+use super::space_id::SpaceTag;
 use crate::mmu::gva::NativeGvaTable;
 use alloc::vec::Vec;
 
-/// A GVA table and the host ASID its host TLB entries carry.
+/// A GVA table and the host id its host TLB entries carry.
 pub struct TaggedTable {
     pub table: NativeGvaTable,
-    pub host_asid: HostAsid,
+    pub tag: SpaceTag,
 }
 
 struct CachedTable {
@@ -87,11 +87,6 @@ impl UserTables {
         self.all_mut().map(|cached| (cached.guest_asid, &mut cached.tagged))
     }
 
-    /// The table at `index` in [`UserTables::guest_asids`] order.
-    pub fn nth_mut(&mut self, index: usize) -> Option<&mut TaggedTable> {
-        self.tables_mut().nth(index)
-    }
-
     /// Makes the cached table of `guest_asid` current; false if there is none.
     pub fn select(&mut self, guest_asid: u8) -> bool {
         if self.current.guest_asid == guest_asid {
@@ -106,31 +101,33 @@ impl UserTables {
         true
     }
 
-    /// Makes an empty table for `guest_asid` (which has none) current:
-    /// `fresh` when given and there is room, otherwise the least recently
-    /// used table emptied and re-tagged (the current one only if it is the
-    /// only one).
-    pub fn install(&mut self, guest_asid: u8, host_asid: HostAsid, fresh: Option<NativeGvaTable>) {
-        self.clock += 1;
-        match fresh {
-            Some(table) if self.has_room() && self.others.try_reserve(1).is_ok() => {
-                let new = CachedTable { guest_asid, tagged: TaggedTable { table, host_asid }, last_used: 0 };
-                let mut previous = core::mem::replace(&mut self.current, new);
-                previous.last_used = self.clock;
-                self.others.push(previous);
-            }
-            _ => {
-                if let Some(position) = self.least_recently_used() {
-                    self.current.last_used = self.clock;
-                    core::mem::swap(&mut self.current, &mut self.others[position]);
-                }
-                self.evictions += 1;
-                let current = &mut self.current;
-                current.guest_asid = guest_asid;
-                current.tagged.host_asid = host_asid;
-                current.tagged.table.flush_all();
-            }
+    /// Makes `table`, a new empty one for `guest_asid` (which has none),
+    /// current; gives it back when there is no room for it.
+    pub fn add(&mut self, guest_asid: u8, table: TaggedTable) -> Result<(), TaggedTable> {
+        if !self.has_room() || self.others.try_reserve(1).is_err() {
+            return Err(table);
         }
+        self.clock += 1;
+        let new = CachedTable { guest_asid, tagged: table, last_used: 0 };
+        let mut previous = core::mem::replace(&mut self.current, new);
+        previous.last_used = self.clock;
+        self.others.push(previous);
+        Ok(())
+    }
+
+    /// Makes the least recently used table (the current one if it is the
+    /// only one) current for `guest_asid` (which has none), emptied; its
+    /// tag is still the old table's, for the caller to invalidate or change.
+    pub fn recycle(&mut self, guest_asid: u8) -> &mut TaggedTable {
+        self.clock += 1;
+        if let Some(position) = self.least_recently_used() {
+            self.current.last_used = self.clock;
+            core::mem::swap(&mut self.current, &mut self.others[position]);
+        }
+        self.evictions += 1;
+        self.current.guest_asid = guest_asid;
+        self.current.tagged.table.flush_all();
+        &mut self.current.tagged
     }
 
     /// Frees every table but the current one; returns how many.

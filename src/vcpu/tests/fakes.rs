@@ -1,7 +1,7 @@
 //! A fake guest memory and fake host services that record what the vCPU
 //! asked of them.
 
-use crate::vcpu::mmu::{HostAsid, HostAsidSet, HostTlbFlush};
+use crate::vcpu::mmu::{HostTlbFlush, SpaceId, SpaceIdSet};
 use core::fmt;
 use std::collections::BTreeMap;
 use std::string::{String, ToString};
@@ -54,7 +54,7 @@ impl FakeMemory {
     }
 }
 
-const FAKE_HOST_ASID: HostAsid = HostAsid(1);
+const FAKE_SPACE_ID: SpaceId = SpaceId(1);
 
 impl GuestMemory for FakeMemory {
     fn resolve_fault(
@@ -73,9 +73,7 @@ impl GuestMemory for FakeMemory {
     /// does when a table held pages there.
     fn invalidate(&mut self, displaced: &Displaced) -> HostTlbFlush {
         self.calls.push(MemCall::Invalidate(*displaced));
-        let mut asids = HostAsidSet::new();
-        asids.insert(FAKE_HOST_ASID);
-        HostTlbFlush::Pages { range: displaced.range, asids }
+        HostTlbFlush::Pages { range: displaced.range, ids: SpaceIdSet::of(FAKE_SPACE_ID) }
     }
 
     fn asid_changed(&mut self, old: u8, new: u8) -> HostTlbFlush {
@@ -83,8 +81,8 @@ impl GuestMemory for FakeMemory {
         HostTlbFlush::Nothing
     }
 
-    fn host_asid(&self, _mode: GuestMode) -> HostAsid {
-        FAKE_HOST_ASID
+    fn space_id(&self, _mode: GuestMode) -> SpaceId {
+        FAKE_SPACE_ID
     }
 
     fn read_u32(
@@ -204,12 +202,12 @@ impl HostServices for FakeHost {
         self.armed.push(host_count);
     }
 
-    fn flush_host_tlb_range(&mut self, range: VaRange) {
-        self.flushed.push(range);
-    }
-
-    fn flush_host_tlb_all(&mut self) {
-        self.flushed_all += 1;
+    fn flush_host_tlb(&mut self, flush: HostTlbFlush) {
+        match flush {
+            HostTlbFlush::Nothing => {}
+            HostTlbFlush::Pages { range, .. } => self.flushed.push(range),
+            HostTlbFlush::Spaces { .. } | HostTlbFlush::All => self.flushed_all += 1,
+        }
     }
 
     fn sync_icache_guest_phys(&mut self, start: u32, len: u32) {

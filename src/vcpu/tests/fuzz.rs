@@ -21,7 +21,7 @@ use crate::cp0::Cp0Reg;
 use crate::isa::{Gpr, GuestIsa};
 use crate::mmu::gva::GVA_LIMIT;
 use crate::vcpu::guest_tlb::{PageSize, TlbEntry};
-use crate::vcpu::mmu::{GuestMmu, GuestRam, TableId};
+use crate::vcpu::mmu::{GuestMmu, GuestRam, HostTags, TableId};
 use crate::vcpu::{Endianness, VcpuModel};
 use crate::vcpu::{ExitOutcome, GuestMemory, HostExit, Vcpu};
 use core::ptr::NonNull;
@@ -218,7 +218,9 @@ fn episode(seed: u64, number: u64, ram: NonNull<u8>, full_walk: bool) -> u64 {
     let isa = if rng.chance(4) { GuestIsa::Mips32r6 } else { GuestIsa::Mips32r2 };
     // SAFETY: the buffer is leaked and each episode's MMU is its only user.
     let guest_ram = unsafe { GuestRam::from_raw(RAM_BASE, ram, RAM_BYTES) }.unwrap();
-    let mmu = GuestMmu::new(guest_ram, 4).unwrap();
+    // MMIDs in every other episode: the emulation must not care which.
+    let tags = if number % 2 == 1 { HostTags::mmids(0xffff).unwrap() } else { HostTags::ASIDS };
+    let mmu = GuestMmu::new(guest_ram, 4, tags).unwrap();
     let mut host = FakeHost::new(HOST_HZ);
     for phys in [0x1f00_0000, 0x1800_03f8, 0xffff_fffc, 0xffff_fffd, 0xffff_ffff] {
         host.devices.insert(phys, rng.u32());

@@ -42,13 +42,13 @@ fn switching_back_to_a_cached_asid_finds_its_mappings() {
     map_user(&mut mmu, &tlb, 0x0040_0000);
     assert_eq!(switch(&mut mmu, 1), HostTlbFlush::Nothing);
     map_user(&mut mmu, &tlb, 0x0040_0000);
-    let host_asid_of_1 = mmu.host_asid(GuestMode::User);
+    let host_asid_of_1 = mmu.space_id(GuestMode::User);
     assert_eq!(switch(&mut mmu, 0), HostTlbFlush::Nothing);
     assert_eq!(user_mapping(&mmu, 0x0040_0000), ro(0x1_0000, Scope::AsidSpecific));
     assert_eq!(switch(&mut mmu, 1), HostTlbFlush::Nothing);
     assert_eq!(user_mapping(&mmu, 0x0040_0000), ro(0x2_0000, Scope::AsidSpecific));
     // The same table, so the same host ASID: host TLB entries stay good.
-    assert_eq!(mmu.host_asid(GuestMode::User), host_asid_of_1);
+    assert_eq!(mmu.space_id(GuestMode::User), host_asid_of_1);
     let stats = mmu.stats();
     assert_eq!((stats.user_table_hits, stats.user_table_misses, stats.evictions), (2, 1, 0));
 }
@@ -84,11 +84,11 @@ fn a_cache_of_one_recycles_the_current_table() {
     let mut mmu = mmu(1);
     let tlb = tlb_with_a_page_per_asid(&mut mmu);
     map_user(&mut mmu, &tlb, 0x0040_0000);
-    let before = mmu.host_asid(GuestMode::User);
+    let before = mmu.space_id(GuestMode::User);
     let _ = switch(&mut mmu, 2);
     assert_eq!(cached(&mmu), BTreeSet::from([2]));
     assert_eq!(user_mapping(&mmu, 0x0040_0000), None);
-    assert_ne!(mmu.host_asid(GuestMode::User), before, "the recycled table's old host entries are retired");
+    assert_ne!(mmu.space_id(GuestMode::User), before, "the recycled table's old host entries are retired");
     map_user(&mut mmu, &tlb, 0x0040_0000);
     assert_eq!(user_mapping(&mmu, 0x0040_0000), ro(0x3_0000, Scope::AsidSpecific));
     assert_eq!(mmu.stats().evictions, 1);
@@ -98,14 +98,14 @@ fn a_cache_of_one_recycles_the_current_table() {
 fn an_asid_change_flushes_the_kernel_tables_asid_specific_part_and_retags_it() {
     let mut mmu = mmu(3);
     let tlb = tlb_with_a_page_per_asid(&mut mmu);
-    let kernel_before = mmu.table_host_asid(TableId::Kernel).unwrap();
+    let kernel_before = mmu.table_tag(TableId::Kernel).unwrap().id;
     // Only guest KSEG0 (global) in the kernel table: nothing to flush.
     assert_eq!(
         mmu.resolve_fault(0x4000_0000, AccessKind::Load, GuestMode::Kernel, &tlb, 0),
         FaultResolution::Mapped
     );
     let _ = switch(&mut mmu, 1);
-    assert_eq!(mmu.table_host_asid(TableId::Kernel), Some(kernel_before));
+    assert_eq!(mmu.table_tag(TableId::Kernel).map(|tag| tag.id), Some(kernel_before));
     assert_eq!(mmu.stats().kernel_flushes, 0);
     // copy_to_user: the guest kernel touches ASID 1's useg page.
     assert_eq!(
@@ -116,68 +116,115 @@ fn an_asid_change_flushes_the_kernel_tables_asid_specific_part_and_retags_it() {
     let _ = switch(&mut mmu, 2);
     assert_eq!(kernel_mapping(&mmu, 0x0040_0000), None);
     assert_eq!(kernel_mapping(&mmu, 0x4000_0000), rw(0, Scope::Global));
-    let kernel_after = mmu.table_host_asid(TableId::Kernel).unwrap();
+    let kernel_after = mmu.table_tag(TableId::Kernel).unwrap().id;
     assert_ne!(kernel_after, kernel_before, "host entries of ASID 1's pages die with the old host ASID");
     assert_eq!(mmu.stats().kernel_flushes, 1);
     // Writing the same ASID again changes nothing.
     assert_eq!(switch(&mut mmu, 2), HostTlbFlush::Nothing);
-    assert_eq!(mmu.table_host_asid(TableId::Kernel), Some(kernel_after));
+    assert_eq!(mmu.table_tag(TableId::Kernel).map(|tag| tag.id), Some(kernel_after));
 }
 
-#[test]
-fn a_given_up_host_asid_returns_only_after_a_full_flush() {
-    // Cache 2 needs 4 host ASIDs per round; give it 5 (10..=14).
+/// Switches among guest ASIDs 1..=4 with the kernel touching useg each
+/// time (so every change retags the kernel table too) on an MMU with 3-bit
+/// ids (7 per generation) and a cache of 2; checks that an id given up
+/// without invalidation comes back only after a full flush.
+fn given_up_ids_return_only_after_a_full_flush(kind: TagKind) -> (u64, u64) {
     let ram = super::super::guest_ram::tests::leaked_ram(RAM_BASE, RAM_BYTES);
-    let mut mmu = GuestMmu::with_host_asids(ram, 2, 10..=14).unwrap();
+    let mut mmu = GuestMmu::new(ram, 2, HostTags { kind, bits: 3 }).unwrap();
     let tlb = tlb_with_a_page_per_asid(&mut mmu);
-    let live = |mmu: &GuestMmu| -> BTreeSet<HostAsid> {
-        let users =
-            mmu.cached_guest_asids().map(|a| mmu.table_host_asid(TableId::User { guest_asid: a }).unwrap());
-        let ids: Vec<HostAsid> = users.chain(mmu.table_host_asid(TableId::Kernel)).collect();
-        let distinct: BTreeSet<HostAsid> = ids.iter().copied().collect();
-        assert_eq!(distinct.len(), ids.len(), "live tables share no host ASID");
+    let live = |mmu: &GuestMmu| -> BTreeSet<SpaceId> {
+        let users = mmu.cached_guest_asids().map(|a| mmu.table_tag(TableId::User { guest_asid: a }).unwrap());
+        let tags: Vec<SpaceTag> = users.chain(mmu.table_tag(TableId::Kernel)).collect();
+        assert!(tags.iter().all(|tag| tag.generation == mmu.id_generation()), "{tags:?}");
+        let distinct: BTreeSet<SpaceId> = tags.iter().map(|tag| tag.id).collect();
+        assert_eq!(distinct.len(), tags.len(), "live tables share no host id");
         distinct
     };
     let mut before = live(&mmu);
-    // Host ASIDs given up since the last full flush: their host TLB entries may live on.
-    let mut given_up: BTreeSet<HostAsid> = BTreeSet::new();
-    let mut full_flushes = 0;
-    for step in 0..40u32 {
-        // The kernel touches useg each time, so every change retags it too.
+    // Ids given up since the last full flush: their host TLB entries may live on.
+    let mut given_up: BTreeSet<SpaceId> = BTreeSet::new();
+    let (mut full_flushes, mut space_flushes) = (0, 0);
+    for step in 0..60u32 {
         let asid = mmu.guest_asid();
         let _ = mmu.resolve_fault(0x0040_0000, AccessKind::Load, GuestMode::Kernel, &tlb, asid);
         let flush = switch(&mut mmu, (step % 4) as u8 + 1);
         let now = live(&mmu);
-        assert!(now.iter().all(|id| (10..=14).contains(&id.0)));
+        assert!(now.iter().all(|id| (1..=7).contains(&id.0)), "{now:?}");
         match flush {
             HostTlbFlush::All => {
                 full_flushes += 1;
                 given_up.clear();
             }
-            HostTlbFlush::Nothing => {
-                given_up.extend(before.difference(&now));
-                assert!(now.is_disjoint(&given_up), "step {step}: {now:?} reuses one of {given_up:?}");
+            HostTlbFlush::Spaces { ids } => {
+                assert_eq!(kind, TagKind::Mmid, "only MMIDs are invalidated by id");
+                assert!(ids.iter().all(|id| now.contains(&id)), "the recycled table keeps its MMID");
+                space_flushes += 1;
             }
+            HostTlbFlush::Nothing => {}
             other => panic!("an ASID change asks for no page flush: {other:?}"),
+        }
+        if flush != HostTlbFlush::All {
+            given_up.extend(before.difference(&now));
+            assert!(now.is_disjoint(&given_up), "step {step}: {now:?} reuses one of {given_up:?}");
         }
         before = now;
     }
-    // 4 ASIDs live, 5 per round, two retired per change: rounds must turn over.
-    assert!(full_flushes >= 10);
-    assert_eq!(mmu.stats().host_asid_rollovers, full_flushes);
+    assert_eq!(mmu.stats().host_id_rollovers, full_flushes);
+    (full_flushes, space_flushes)
+}
+
+#[test]
+fn a_given_up_asid_returns_only_after_a_full_flush() {
+    // Kernel and recycled user table retagged per change, 7 ids, 3 live: rollovers are frequent.
+    let (full, spaces) = given_up_ids_return_only_after_a_full_flush(TagKind::Asid);
+    assert!(full >= 25 && spaces == 0, "{full} {spaces}");
+}
+
+#[test]
+fn a_given_up_mmid_returns_only_after_a_full_flush() {
+    // Only the kernel table is retagged; an evicted user table is invalidated by its MMID.
+    let (full, spaces) = given_up_ids_return_only_after_a_full_flush(TagKind::Mmid);
+    assert!(full >= 10 && spaces >= 40, "{full} {spaces}");
+}
+
+#[test]
+fn with_mmids_an_evicted_user_table_keeps_its_mmid_after_a_ginvt_by_mmid() {
+    let mut mmu = mmid_mmu(2, 16);
+    let tlb = tlb_with_a_page_per_asid(&mut mmu);
+    map_user(&mut mmu, &tlb, 0x0040_0000);
+    // A miss with room: a new MMID, nothing to flush.
+    assert_eq!(switch(&mut mmu, 1), HostTlbFlush::Nothing);
+    let of_1 = mmu.space_id(GuestMode::User);
+    // Back and forth between cached tables: nothing.
+    assert_eq!(switch(&mut mmu, 0), HostTlbFlush::Nothing);
+    let of_0 = mmu.space_id(GuestMode::User);
+    assert_eq!(switch(&mut mmu, 1), HostTlbFlush::Nothing);
+    // 2 is new and the cache is full: 0's table is emptied and its MMID invalidated, and kept.
+    assert_eq!(switch(&mut mmu, 2), HostTlbFlush::Spaces { ids: set(&[of_0]) });
+    assert_eq!((mmu.space_id(GuestMode::User), cached(&mmu)), (of_0, BTreeSet::from([1, 2])));
+    assert_eq!(mmu.table_tag(TableId::User { guest_asid: 1 }).unwrap().id, of_1);
+    assert_eq!((mmu.stats().evictions, mmu.stats().host_id_rollovers), (1, 0));
+    assert_eq!(
+        alloc::format!("{}", mmu.summary()),
+        "guest MMU: host MMIDs of 16 bits, generation 1 (0 rollovers); 2 user tables, 2 hits, 2 misses, \
+         1 evictions, 1 tables invalidated by MMID, 0 kernel-table retags"
+    );
 }
 
 #[test]
 fn bad_configurations_are_refused() {
     let ram = || super::super::guest_ram::tests::leaked_ram(RAM_BASE, 0x1000);
-    assert_eq!(GuestMmu::new(ram(), 0).err(), Some(MmuError::NoUserTableCache));
+    let tags = |bits| HostTags { kind: TagKind::Asid, bits };
+    assert_eq!(GuestMmu::new(ram(), 0, HostTags::ASIDS).err(), Some(MmuError::NoUserTableCache));
     assert_eq!(
-        GuestMmu::with_host_asids(ram(), 3, 1..=4).err(),
-        Some(MmuError::TooFewHostAsids { needed: 5, available: 4 })
+        GuestMmu::new(ram(), 3, tags(2)).err(),
+        Some(MmuError::TooFewHostIds { needed: 5, available: 3 })
     );
-    assert!(GuestMmu::with_host_asids(ram(), 3, 1..=5).is_ok());
+    assert!(GuestMmu::new(ram(), 3, tags(3)).is_ok());
+    assert!(GuestMmu::new(ram(), 15, HostTags::ASIDS).is_ok());
     assert_eq!(
-        GuestMmu::new(ram(), 254).err(),
-        Some(MmuError::TooFewHostAsids { needed: 256, available: 255 })
+        GuestMmu::new(ram(), 16, HostTags::ASIDS).err(),
+        Some(MmuError::TooManyTables { tables: 17, most: 16 })
     );
+    assert_eq!(GuestMmu::new(ram(), 1, tags(0)).err(), Some(MmuError::BadIdWidth(0)));
 }

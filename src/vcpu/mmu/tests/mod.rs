@@ -26,8 +26,15 @@ pub const D: GuestEntryLo = GuestEntryLo::D;
 pub const G: GuestEntryLo = GuestEntryLo::G;
 pub const NONE: GuestEntryLo = GuestEntryLo::empty();
 
+/// An MMU tagging with ASIDs.
 pub fn mmu(user_table_cache: usize) -> GuestMmu {
-    GuestMmu::new(leaked_ram(RAM_BASE, RAM_BYTES), user_table_cache).unwrap()
+    GuestMmu::new(leaked_ram(RAM_BASE, RAM_BYTES), user_table_cache, HostTags::ASIDS).unwrap()
+}
+
+/// An MMU tagging with MMIDs of `bits` bits.
+pub fn mmid_mmu(user_table_cache: usize, bits: u8) -> GuestMmu {
+    let tags = HostTags { kind: TagKind::Mmid, bits };
+    GuestMmu::new(leaked_ram(RAM_BASE, RAM_BYTES), user_table_cache, tags).unwrap()
 }
 
 pub fn guest_tlb() -> GuestTlb {
@@ -76,8 +83,8 @@ pub fn ro(guest_phys: u32, scope: Scope) -> Option<Mapping> {
     Some(Mapping { pte: host_pte(guest_phys, Access::ReadOnly), scope })
 }
 
-pub fn set(asids: &[HostAsid]) -> HostAsidSet {
-    let mut set = HostAsidSet::new();
-    asids.iter().for_each(|asid| set.insert(*asid));
+pub fn set(ids: &[SpaceId]) -> SpaceIdSet {
+    let mut set = SpaceIdSet::new();
+    assert!(ids.iter().all(|id| set.insert(*id)));
     set
 }

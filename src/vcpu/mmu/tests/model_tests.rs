@@ -6,8 +6,11 @@
 //!   the reference's, or with the reference's exception or emulation;
 //! - every mapping in every table (kernel; each cached user table, for its
 //!   own guest ASID) equals the reference, or is absent;
-//! - every valid host TLB half tagged with a live table's host ASID equals
+//! - every valid host TLB half tagged with a live table's host id equals
 //!   that table's PTE.
+//!
+//! It runs with ASIDs and with MMIDs, 3 bits wide so that generations roll
+//! over often; an attack test cycles a guest through all 256 ASIDs.
 //!
 //! The reference is computed directly from the guest TLB (`GuestTlb::lookup`,
 //! tested against the PRA on its own) and the layout table of
@@ -29,7 +32,6 @@ const HOT: [(u32, u32); 4] = [
     (0x4000_0000 + RAM_BYTES - 0x2_0000, 0x4_0000),
 ];
 const GUEST_ASIDS: u64 = 5;
-const HOST_TLB_ENTRIES: usize = 8;
 
 fn hot_pages() -> impl Iterator<Item = u32> {
     HOT.iter().flat_map(|&(start, len)| (start..start + len).step_by(0x1000))
@@ -103,21 +105,28 @@ fn reference(
 
 #[derive(Clone, Copy, Debug)]
 struct HostEntry {
-    asid: HostAsid,
+    id: SpaceId,
     vpn2: u32,
     lo: [EntryLo; 2],
 }
 
 /// A small host TLB with random replacement.
-struct HostTlb(Vec<HostEntry>);
+struct HostTlb {
+    entries: Vec<HostEntry>,
+    capacity: usize,
+}
 
 impl HostTlb {
-    fn find(&self, asid: HostAsid, gva: u32) -> Option<HostEntry> {
-        self.0.iter().copied().find(|e| e.asid == asid && e.vpn2 == gva & !0x1fff)
+    fn new(capacity: usize) -> Self {
+        HostTlb { entries: Vec::new(), capacity }
     }
 
-    fn probe_out(&mut self, asid: HostAsid, vpn2: u32) {
-        self.0.retain(|e| !(e.asid == asid && e.vpn2 == vpn2));
+    fn find(&self, id: SpaceId, gva: u32) -> Option<HostEntry> {
+        self.entries.iter().copied().find(|e| e.id == id && e.vpn2 == gva & !0x1fff)
+    }
+
+    fn probe_out(&mut self, id: SpaceId, vpn2: u32) {
+        self.entries.retain(|e| !(e.id == id && e.vpn2 == vpn2));
     }
 
     fn apply(&mut self, flush: HostTlbFlush, counts: &mut Counts) {
@@ -125,13 +134,18 @@ impl HostTlb {
             HostTlbFlush::Nothing => {}
             HostTlbFlush::Pages { .. } => {
                 counts.page_flushes += 1;
-                for hi in flush.probes() {
-                    self.probe_out(HostAsid(hi.asid()), hi.vpn2_address());
+                for (vpn2, id) in flush.probes() {
+                    self.probe_out(id, vpn2);
                 }
+            }
+            // GINVT by MMID.
+            HostTlbFlush::Spaces { ids } => {
+                counts.space_flushes += 1;
+                self.entries.retain(|e| !ids.contains(e.id));
             }
             HostTlbFlush::All => {
                 counts.full_flushes += 1;
-                self.0.clear();
+                self.entries.clear();
             }
         }
     }
@@ -144,12 +158,12 @@ impl HostTlb {
         };
         let vpn2 = gva & !0x1fff;
         let pte = |page| mmu.mapping(table, page).map_or(EntryLo::INVALID, |m| m.pte);
-        let entry = HostEntry { asid: mmu.host_asid(mode), vpn2, lo: [pte(vpn2), pte(vpn2 + 0x1000)] };
-        if self.0.len() == HOST_TLB_ENTRIES {
-            let victim = rng.below(HOST_TLB_ENTRIES as u64) as usize;
-            self.0[victim] = entry;
+        let entry = HostEntry { id: mmu.space_id(mode), vpn2, lo: [pte(vpn2), pte(vpn2 + 0x1000)] };
+        if self.entries.len() == self.capacity {
+            let victim = rng.below(self.capacity as u64) as usize;
+            self.entries[victim] = entry;
         } else {
-            self.0.push(entry);
+            self.entries.push(entry);
         }
     }
 }
@@ -162,22 +176,34 @@ struct Counts {
     emulated: u64,
     skipped_conflicts: u64,
     page_flushes: u64,
+    space_flushes: u64,
     full_flushes: u64,
     mappings_checked: u64,
 }
 
-/// One guest access, retried the way the exit handler retries it.
+/// One random guest access.
 fn access(mmu: &mut GuestMmu, tlb: &GuestTlb, host: &mut HostTlb, rng: &mut XorShift64, counts: &mut Counts) {
     let gva = random_gva(rng, tlb);
     let kind = [AccessKind::Load, AccessKind::Store, AccessKind::Fetch][rng.below(3) as usize];
     let mode = if rng.chance(2) { GuestMode::Kernel } else { GuestMode::User };
+    access_at(mmu, tlb, host, (gva, kind, mode), rng, counts);
+}
+
+/// One guest access, retried the way the exit handler retries it.
+fn access_at(
+    mmu: &mut GuestMmu,
+    tlb: &GuestTlb,
+    host: &mut HostTlb,
+    (gva, kind, mode): (u32, AccessKind, GuestMode),
+    rng: &mut XorShift64,
+    counts: &mut Counts,
+) {
     let asid = mmu.guest_asid();
     let expected = reference(gva, kind, mode, tlb, asid);
     for _ in 0..4 {
         // Host user mode reaches only addresses below 2 GiB through its TLB.
         if gva < 0x8000_0000 {
-            let host_asid = mmu.host_asid(mode);
-            let Some(entry) = host.find(host_asid, gva) else {
+            let Some(entry) = host.find(mmu.space_id(mode), gva) else {
                 host.refill(mmu, mode, gva, rng);
                 continue;
             };
@@ -196,7 +222,7 @@ fn access(mmu: &mut GuestMmu, tlb: &GuestTlb, host: &mut HostTlb, rng: &mut XorS
         let resolution = mmu.resolve_fault(gva, kind, mode, tlb, asid);
         if resolution == FaultResolution::Mapped {
             assert!(expected.is_ok(), "{gva:#x} {kind:?} {mode:?}: mapped, expected {expected:?}");
-            host.probe_out(mmu.host_asid(mode), gva & !0x1fff);
+            host.probe_out(mmu.space_id(mode), gva & !0x1fff);
             counts.mapped += 1;
             continue;
         }
@@ -264,16 +290,18 @@ fn check_tables(mmu: &GuestMmu, tlb: &GuestTlb, counts: &mut Counts) {
 }
 
 fn check_host_tlb(mmu: &GuestMmu, host: &HostTlb) {
-    let mut live = Vec::from([(TableId::Kernel, mmu.table_host_asid(TableId::Kernel).unwrap())]);
+    let mut live = Vec::from([(TableId::Kernel, mmu.table_tag(TableId::Kernel).unwrap())]);
     for guest_asid in mmu.cached_guest_asids() {
         let id = TableId::User { guest_asid };
-        live.push((id, mmu.table_host_asid(id).unwrap()));
+        live.push((id, mmu.table_tag(id).unwrap()));
     }
     for (i, (_, a)) in live.iter().enumerate() {
-        assert!(live[i + 1..].iter().all(|(_, b)| a != b), "host ASIDs are unique: {live:?}");
+        assert!(live[i + 1..].iter().all(|(_, b)| a.id != b.id), "host ids are unique: {live:?}");
+        assert_eq!(a.generation, mmu.id_generation(), "a live tag of an old generation: {live:?}");
+        assert_ne!(a.id, SpaceId::MONITOR, "id 0 is the monitor's");
     }
-    for entry in &host.0 {
-        let Some(&(table, _)) = live.iter().find(|(_, asid)| *asid == entry.asid) else { continue };
+    for entry in &host.entries {
+        let Some(&(table, _)) = live.iter().find(|(_, tag)| tag.id == entry.id) else { continue };
         for (k, half) in entry.lo.iter().enumerate() {
             if half.is_valid() {
                 let page = entry.vpn2 + k as u32 * 0x1000;
@@ -287,14 +315,14 @@ fn check_host_tlb(mmu: &GuestMmu, host: &HostTlb) {
     }
 }
 
-fn run(seed: u64, steps: usize, counts: &mut Counts) {
+fn run(seed: u64, steps: usize, kind: TagKind, counts: &mut Counts) {
     let mut rng = XorShift64(seed);
     let ram = super::super::guest_ram::tests::leaked_ram(RAM_BASE, RAM_BYTES);
-    // A cache of 2 for 5 guest ASIDs and a short host ASID round: evictions
-    // and rollovers happen often.
-    let mut mmu = GuestMmu::with_host_asids(ram, 2, 1..=6).unwrap();
+    // A cache of 2 for 5 guest ASIDs and 7 host ids a generation:
+    // evictions and rollovers happen often.
+    let mut mmu = GuestMmu::new(ram, 2, HostTags { kind, bits: 3 }).unwrap();
     let mut tlb = guest_tlb();
-    let mut host = HostTlb(Vec::new());
+    let mut host = HostTlb::new(8);
     for step in 0..steps {
         match rng.below(100) {
             0..=24 => {
@@ -325,14 +353,14 @@ fn run(seed: u64, steps: usize, counts: &mut Counts) {
     }
     check_tables(&mmu, &tlb, counts);
     let stats = mmu.stats();
-    assert!(stats.evictions > 0 && stats.host_asid_rollovers > 0 && stats.kernel_flushes > 0, "{stats:?}");
+    assert!(stats.evictions > 0 && stats.host_id_rollovers > 0 && stats.kernel_flushes > 0, "{stats:?}");
 }
 
 #[test]
 fn random_writes_accesses_and_asid_switches_match_the_guest_tlb() {
     let mut counts = Counts::default();
     for seed in [1, 0x9e37_79b9_7f4a_7c15, 0xdead_beef, 42, 0x1234_5678_9abc_def0] {
-        run(seed, 3000, &mut counts);
+        run(seed, 3000, TagKind::Asid, &mut counts);
     }
     // Every path was taken many times.
     let paths = [
@@ -345,4 +373,70 @@ fn random_writes_accesses_and_asid_switches_match_the_guest_tlb() {
         counts.mappings_checked,
     ];
     assert!(paths.iter().all(|&n| n > 50), "{counts:?}");
+}
+
+#[test]
+fn the_same_with_mmids() {
+    let mut counts = Counts::default();
+    for seed in [7, 0x5eed_0f_4a11, 0xfeed_face, 99, 0x0bad_cafe_f00d] {
+        run(seed, 3000, TagKind::Mmid, &mut counts);
+    }
+    let paths = [counts.hits, counts.mapped, counts.page_flushes, counts.space_flushes, counts.full_flushes];
+    assert!(paths.iter().all(|&n| n > 50), "{counts:?}");
+}
+
+/// The attack: a guest runs through all 256 ASIDs again and again, each
+/// time mapping the same user page under its ASID (in a rotating guest TLB
+/// slot) to a page of its own, and touching it from user mode and from its
+/// kernel (copy_to_user). Host ids are used up and roll over again and
+/// again; a host TLB big enough to keep stale entries around would hand a
+/// reused id another space's translation, which `access_at` would see.
+fn cycle_through_every_guest_asid(tags: HostTags, rounds: u32) -> (Counts, MmuStats) {
+    const PAGE: u32 = 0x0040_0000;
+    let mut rng = XorShift64(0x600d_f00d);
+    let mut counts = Counts::default();
+    let ram = super::super::guest_ram::tests::leaked_ram(RAM_BASE, RAM_BYTES);
+    let mut mmu = GuestMmu::new(ram, 8, tags).unwrap();
+    let mut tlb = guest_tlb();
+    let mut host = HostTlb::new(64);
+    for round in 0..rounds {
+        for asid in 0..=255u8 {
+            let old = mmu.guest_asid();
+            host.apply(mmu.asid_changed(old, asid), &mut counts);
+            // A pair of its own, another one each round, below 4 MiB.
+            let phys = u32::from(asid) * 0x2000 + (round % 2) * 0x20_0000;
+            let mapping = entry(PAGE, asid, PageSize::K4, lo(phys, V | D), lo(phys + 0x1000, V));
+            let write = tlb.write(u32::from(asid) % tlb.len() as u32, mapping).unwrap();
+            assert_eq!(write.conflict, None);
+            if let Some(displaced) = write.displaced {
+                host.apply(mmu.invalidate(&displaced), &mut counts);
+            }
+            for mode in [GuestMode::User, GuestMode::Kernel, GuestMode::User] {
+                for (gva, kind) in [(PAGE, AccessKind::Store), (PAGE + 0x1000, AccessKind::Load)] {
+                    access_at(&mut mmu, &tlb, &mut host, (gva, kind, mode), &mut rng, &mut counts);
+                }
+            }
+            check_host_tlb(&mmu, &host);
+        }
+    }
+    (counts, mmu.stats())
+}
+
+#[test]
+fn a_guest_cycling_through_all_asids_never_sees_another_spaces_page() {
+    for tags in [
+        HostTags::ASIDS,
+        HostTags { kind: TagKind::Asid, bits: 4 },
+        HostTags { kind: TagKind::Mmid, bits: 16 },
+        HostTags { kind: TagKind::Mmid, bits: 4 },
+    ] {
+        let (counts, stats) = cycle_through_every_guest_asid(tags, 6);
+        // Every access after the first fill of a page came through the host TLB.
+        assert!(counts.hits >= 6 * 256 * 4, "{tags:?}: {counts:?}");
+        // Each switch retags the kernel table (and, with ASIDs, the evicted user table).
+        if tags.bits < 16 {
+            assert!(stats.host_id_rollovers >= 6 * 256 / (1 << tags.bits), "{tags:?}: {stats:?}");
+        }
+        assert!(stats.evictions >= 6 * 256 - 8, "{tags:?}: {stats:?}");
+    }
 }

@@ -158,7 +158,7 @@ fn tlb_mappings_of_guest_physical_space_outside_ram_are_emulated() {
 fn a_guest_page_straddling_the_end_of_ram_maps_only_the_part_inside() {
     // RAM ends 8 KiB into the 16 KiB guest page at guest physical RAM_BYTES.
     let ram = super::super::guest_ram::tests::leaked_ram(RAM_BASE, RAM_BYTES + 0x2000);
-    let (mut mmu, mut tlb) = (GuestMmu::new(ram, 2).unwrap(), guest_tlb());
+    let (mut mmu, mut tlb) = (GuestMmu::new(ram, 2, HostTags::ASIDS).unwrap(), guest_tlb());
     let _ =
         tlbwi(&mut mmu, &mut tlb, 0, entry(0x0040_0000, 0, PageSize::K16, lo(RAM_BYTES, V | D), lo(0, NONE)));
     assert_eq!(
@@ -178,7 +178,7 @@ fn a_guest_page_straddling_the_end_of_ram_maps_only_the_part_inside() {
 fn a_kseg0_fill_stops_at_the_end_of_ram() {
     // 4 MiB + 8 KiB: the last FILL_SPAN block is three quarters outside.
     let ram = super::super::guest_ram::tests::leaked_ram(RAM_BASE, RAM_BYTES + 0x2000);
-    let (mut mmu, tlb) = (GuestMmu::new(ram, 2).unwrap(), guest_tlb());
+    let (mut mmu, tlb) = (GuestMmu::new(ram, 2, HostTags::ASIDS).unwrap(), guest_tlb());
     let gva = 0x4000_0000 + RAM_BYTES;
     assert_eq!(
         resolve(&mut mmu, &tlb, gva + 0x1ffc, AccessKind::Load, GuestMode::Kernel),
