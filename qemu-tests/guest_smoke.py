@@ -8,6 +8,7 @@ the selftest transcripts of both runs compared line by line.
 import re
 import sys
 
+import console_smoke
 import harness
 
 # Each board with the modes its guest runs in. Where the CPU is not the 24K
@@ -134,6 +135,20 @@ def board_reset(name):
         assert "the board did not reset" not in c.transcript, "the guest ran on past its reset write"
 
 
+def monitor_console(name):
+    """Ctrl-] on the board's console UART (Boston's: 4-byte registers) opens
+    the monitor's prompt; `c` gives the guest its console back."""
+    with console(name, "monitor") as c:
+        c.expect(r"guest> ", timeout=60, partial=True)
+        console_smoke.open_console(c)
+        out = console_smoke.type_command(c, "stats")
+        assert re.search(r"^exits\s+[1-9]\d*$", out, re.M), f"stats: {out!r}"
+        c.send("c\r")
+        c.expect(r"resuming the guest", timeout=10)
+        out = c.command("echo back")
+        assert out.strip() == "back", f"echo back printed {out!r}"
+
+
 def same_selftest_transcripts(name, selftests):
     native, monitor = selftests.get((name, "native")), selftests.get((name, "monitor"))
     assert native and monitor, "a selftest transcript is missing (see the session checks)"
@@ -184,6 +199,7 @@ def main():
             runner.check(f"{name}/monitor/reset", board_reset, name)
         if name == "boston-i6500" and "monitor" in modes:
             runner.check(f"{name}/selftest-same-as-malta-i6500", same_as_malta_i6500, selftests)
+            runner.check(f"{name}/monitor/console", monitor_console, name)
     runner.finish()
 
 
