@@ -296,6 +296,11 @@ def check_boston_blocks(run, name):
     run.ended()
 
 
+def check_boston_reset(run, name):
+    assert run.has(r"^hostile: no_sysreset_survived$"), "a SOFTRST_CTL write without SYSRESET stopped the guest"
+    check_board_reset(run, name)
+
+
 def check_r6_forms(run, name):
     expect_faults(run, ["r2_lwl", "r2_cache", "sigrie", "ginvi", "ginvt"], codes=(EXC_RI,))
     assert run.exc("r6_cache")[0] == 0, "the r6 CACHE was not emulated"
@@ -336,7 +341,7 @@ CLASSES = {
     "board_cf9": (MALTA, check_board_reset, "vpci"),
     "board_fpga_reset": (MALTA, check_board_reset, None),
     "boston_blocks": (BOSTON, check_boston_blocks, None),
-    "board_boston_reset": (BOSTON, check_board_reset, None),
+    "board_boston_reset": (BOSTON, check_boston_reset, None),
     "asid_cycle": (ALL, check_asid_cycle, None),
 }
 

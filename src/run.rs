@@ -176,7 +176,7 @@ impl HostServices for Host {
             }
             DeviceAccess::ReadOnly | DeviceAccess::Hidden => true,
             DeviceAccess::BoardReset => {
-                self.reset_requested = true;
+                self.reset_requested |= devices::write_resets_board(self.boot.board.platform, value);
                 true
             }
             DeviceAccess::Unclaimed => false,

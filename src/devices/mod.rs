@@ -66,7 +66,7 @@ const fn isa(start: u32, end: u32, access: DeviceAccess, what: &'static str) -> 
 /// Earlier entries win, so the monitor's carve-outs come first. ISA ports are
 /// listed one device at a time: what is not listed is refused.
 const MALTA: &[Window] = &[
-    window(0x1f00_0500, 0x1f00_0504, DeviceAccess::BoardReset, "FPGA software reset"),
+    window(MALTA_SOFTRES, MALTA_SOFTRES + 4, DeviceAccess::BoardReset, "FPGA software reset"),
     window(0x1f00_0900, 0x1f00_0940, DeviceAccess::Hidden, "CBUS UART (the monitor's log)"),
     window(GT_BASE, GT_BASE + chipset::GT_BLOCK_BYTES, DeviceAccess::Chipset, "GT-64120 system controller"),
     // PMCNTRL and the reserved half after it, so a word access there still
@@ -188,8 +188,21 @@ const BOSTON: &[Window] = &[
     window(0x1800_0000, 0x2000_0000, DeviceAccess::Refused, "boot flash (not the guest's)"),
 ];
 
-/// Boston's SOFTRST_CTL platform register: bit 4 resets the board.
+/// Boston's SOFTRST_CTL platform register, and its SYSRESET bit.
 pub const BOSTON_SOFTRST_CTL: u32 = 0x17ff_d010;
+pub const BOSTON_SYSRESET: u32 = 1 << 4;
+/// Malta's FPGA SOFTRES register, and GORESET, the one value that resets.
+pub const MALTA_SOFTRES: u32 = 0x1f00_0500;
+pub const MALTA_GORESET: u32 = 0x42;
+
+/// Whether a guest write of `value` to the board-reset register (the
+/// `BoardReset` window) resets the board; other writes do nothing there.
+pub fn write_resets_board(platform: Platform, value: u32) -> bool {
+    match platform {
+        Platform::Malta => value == MALTA_GORESET,
+        Platform::Boston => value & BOSTON_SYSRESET != 0,
+    }
+}
 
 fn windows(platform: Platform) -> &'static [Window] {
     match platform {
@@ -355,6 +368,17 @@ mod tests {
         assert_eq!(classify(Platform::Boston, 0x17ff_d000, 4).0, DeviceAccess::ReadOnly);
         assert_eq!(classify(Platform::Boston, 0x17ff_d048, 4).0, DeviceAccess::ReadOnly);
         assert_eq!(classify(Platform::Boston, BOSTON_SOFTRST_CTL, 4).0, DeviceAccess::BoardReset);
+    }
+
+    #[test]
+    fn only_the_reset_value_resets_the_board() {
+        // QEMU: Malta's SOFTRES resets on 0x42 alone; Boston's SOFTRST_CTL on bit 4.
+        assert!(write_resets_board(Platform::Malta, 0x42));
+        assert!(!write_resets_board(Platform::Malta, 0x43));
+        assert!(!write_resets_board(Platform::Malta, 0));
+        assert!(write_resets_board(Platform::Boston, 0x10));
+        assert!(write_resets_board(Platform::Boston, 0xff));
+        assert!(!write_resets_board(Platform::Boston, 0xef));
     }
 
     #[test]

@@ -14,8 +14,9 @@ pub struct Platform {
     /// The board-reset register (KSEG1) and the value that resets the board.
     pub reset_register: usize,
     pub reset_value: u32,
-    /// Register blocks the board has but a monitor keeps for itself (KSEG1
-    /// address of a register that reads non-zero natively, and its name).
+    /// Register blocks the board has but a monitor keeps for itself: the
+    /// check's name and the KSEG1 address of a register in the block that
+    /// reads other than all ones natively.
     pub monitor_blocks: &'static [(&'static str, usize)],
 }
 
