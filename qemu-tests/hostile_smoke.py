@@ -80,9 +80,8 @@ def command(name, monitor, elf, log, directory):
     if is_boston(name):
         # QEMU's Boston boots only by -kernel and loads no -initrd: its generic
         # loader puts the guest in RAM, named to the monitor by rd_start/rd_size.
-        where = harness.GUEST_LOAD_PHYS
-        return harness.qemu_command(name, monitor, append=f"rd_start={0x8000_0000 + where:#x} rd_size={elf.stat().st_size}",
-                                    extra=["-device", f"loader,file={elf},addr={where:#x},force-raw=on"], check=check)
+        return harness.qemu_command(name, monitor, append=harness.guest_in_ram_words(elf),
+                                    extra=harness.loader_args(elf), check=check)
     if flash_boot_available():
         append = f"check={check}" if check and check != "off" else ""
         image = harness.build_flash(name, out=str(directory / f"{elf.stem}.bin"), guest=str(elf), append=append)
