@@ -150,6 +150,15 @@ def guest_in_ram_words(guest):
     return f"rd_start={0x8000_0000 + GUEST_LOAD_PHYS:#x} rd_size={Path(guest).stat().st_size}"
 
 
+def kernel_boot_guest(name, guest):
+    """How a -kernel-booted monitor gets the guest ELF `guest` on board
+    `name`: (monitor words, QEMU arguments). Malta: QEMU's -initrd; Boston,
+    whose QEMU loads no initrd: the generic loader and rd_start/rd_size."""
+    if board(name)["platform"] == "malta":
+        return "", ["-initrd", str(guest)]
+    return guest_in_ram_words(guest), loader_args(guest)
+
+
 def flash_command(name, image, guest_in_ram=None, log=None, extra=(), qemu=None):
     """The board booting `image` as its firmware (-bios), console on stdio;
     `guest_in_ram` is put where the flash image says (QEMU's generic loader);

@@ -78,10 +78,9 @@ def command(name, monitor, elf, log, directory):
     -initrd; with the isolation check where the monitor has it (isocheck)."""
     check = check_word()
     if is_boston(name):
-        # QEMU's Boston boots only by -kernel and loads no -initrd: its generic
-        # loader puts the guest in RAM, named to the monitor by rd_start/rd_size.
-        return harness.qemu_command(name, monitor, append=harness.guest_in_ram_words(elf),
-                                    extra=harness.loader_args(elf), check=check)
+        # QEMU's Boston boots only by -kernel (and loads no -initrd).
+        words, extra = harness.kernel_boot_guest(name, elf)
+        return harness.qemu_command(name, monitor, append=words, extra=extra, check=check)
     if flash_boot_available():
         append = f"check={check}" if check and check != "off" else ""
         image = harness.build_flash(name, out=str(directory / f"{elf.stem}.bin"), guest=str(elf), append=append)
