@@ -43,9 +43,9 @@ def runs_to_its_end(name, elf, words, seed, monitor_args, log):
                                     append=append)
         command = harness.flash_command(name, image, guest_in_ram=str(elf), log=log)
     else:
-        words, extra = harness.kernel_boot_guest(name, elf)
-        command = harness.qemu_command(name, harness.build_monitor(name, guest=""), append=f"{words} {append}",
-                                       extra=extra, log=log)
+        guest_words, extra = harness.kernel_boot_guest(name, elf)
+        command = harness.qemu_command(name, harness.build_monitor(name, guest=""),
+                                       append=f"{guest_words} {append}", extra=extra, log=log)
     with harness.Console(command) as console:
         console.expect(r"^mipsvisor: starting the \w+ guest at 0x40100000 with 32 MiB", timeout=30)
         # A guest stop before the end marker is a failure, reported at once: the
