@@ -8,6 +8,7 @@ the selftest transcripts of both runs compared line by line.
 import re
 import sys
 
+import console_smoke
 import harness
 
 # Each board with the modes its guest runs in. Where the CPU is not the 24K
@@ -15,11 +16,14 @@ import harness
 # differential: the P5600 (which exercises the KScratch refill variant and
 # BadInstr-fed exits) and the I6500 boards, which run the MIPS32r6 build
 # (natively QEMU's I6500 shows its Release 6 CP0: write masks, EBase.WG, PRId).
+# Boston has no native run at all (QEMU's T&E-layout mode is Malta's): its
+# transcript is compared with malta-i6500's, the same r6 guest (below).
 BOARDS = {
     "malta": ("native", "monitor"),
     "malta-el": ("native", "monitor"),
     "malta-p5600": ("monitor",),
     "malta-i6500": ("monitor",),
+    "boston-i6500": ("monitor",),
 }
 BENCHMARKS = ["compute", "cp0", "mmio", "syscall", "ctxsw", "tlb-refill", "guest-tlb-miss"]
 # No selftest line is platform-dependent: checks that depend on the CPU
@@ -54,10 +58,15 @@ def shell_session(name, mode, selftests):
         out = c.command("kill " + pid)
         assert f"pid {pid} killed" in out, f"kill: {out!r}"
         out = c.command("pci")
-        listing = [line for line in out.splitlines() if line.startswith("pci ")]
-        assert any(" id 8086:7111 " in line for line in listing), f"pci: no PIIX4 IDE in {out!r}"
-        selftests[(name, mode, "pci")] = listing
+        if harness.board(name)["platform"] == "boston":
+            assert "pci: skipped on boston" in out, f"pci: {out!r}"
+        else:
+            listing = [line for line in out.splitlines() if line.startswith("pci ")]
+            assert any(" id 8086:7111 " in line for line in listing), f"pci: no PIIX4 IDE in {out!r}"
+            selftests[(name, mode, "pci")] = listing
         out = c.command("selftest", timeout=300)
+        if harness.board(name)["platform"] == "boston":
+            the_monitor_refused_bostons_blocks(out)
         summary = re.search(r"selftest: (\d+) passed, (\d+) failed", out)
         assert summary, "selftest printed no summary"
         selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL) ", line)]
@@ -72,6 +81,72 @@ def shell_session(name, mode, selftests):
             c.expect(r"^mipsvisor: guest stopped", timeout=30)
             c.expect(r"^exits\s+\d+", timeout=10)
             c.expect_exit("wait-masked")
+
+
+# The Boston build's isolation checks (qemu-tests/guest/src/selftest/board.rs):
+# the monitor's register blocks, each read refused (all ones) and logged.
+BOSTON_REFUSED = {
+    "cm_gcr_base_refused": "read 4 at physical 0x16100008: CM",
+    "gic_sh_config_refused": "read 4 at physical 0x16120000: GIC",
+    "cdmm_refused": "read 4 at physical 0x16140000: CDMM",
+    "cpc_vp_running_refused": "read 4 at physical 0x16202030: CPC",
+    "cpc_vp_stop_refused": "write 4 at physical 0x16202020: CPC",
+}
+
+
+def the_monitor_refused_bostons_blocks(out):
+    """Each Boston-only check passed and the monitor logged its refusal on
+    the console (Boston has no second UART for the log) just before it."""
+    for check, refusal in BOSTON_REFUSED.items():
+        assert re.search(rf"^mipsvisor: devices: refused {re.escape(refusal)}.*\nPASS {check}$", out, re.M), \
+            f"no refusal of {refusal} logged before PASS {check} in:\n{out}"
+
+
+def same_as_malta_i6500(selftests):
+    """Boston's selftest against malta-i6500's (no native Boston run exists):
+    the same r6 guest on the same I6500 and vCPU must print the same lines,
+    except the Boston-only refusal checks (Malta's board group is a SKIP line)."""
+    if ("malta-i6500", "monitor") not in selftests:
+        selftests[("malta-i6500", "monitor")] = selftest_lines("malta-i6500")
+    boston = [line for line in selftests[("boston-i6500", "monitor")]
+              if line.split()[1] not in BOSTON_REFUSED]
+    malta = selftests[("malta-i6500", "monitor")]
+    assert len(boston) + len(BOSTON_REFUSED) == len(selftests[("boston-i6500", "monitor")]), \
+        "a Boston-only check is missing"
+    diff = [f"  malta-i6500:  {a}\n  boston-i6500: {b}" for a, b in zip(malta, boston) if a != b]
+    assert len(malta) == len(boston), f"{len(malta)} lines on malta-i6500 vs {len(boston)} on boston-i6500"
+    assert not diff, "transcripts differ:\n" + "\n".join(diff)
+
+
+def selftest_lines(name):
+    """The PASS/FAIL lines of the board's guest selftest under mipsvisor, run from the command line."""
+    with console(name, "monitor", "selftest; halt") as c:
+        c.expect(r"^selftest: \d+ passed, \d+ failed$", timeout=300)
+        c.expect_exit("wait-masked")
+        return re.findall(r"^(?:PASS|FAIL) .*$", c.transcript, re.M)
+
+
+def board_reset(name):
+    """The guest's `reset` writes its board's reset register (Malta FPGA
+    SOFTRES, Boston SOFTRST_CTL): the monitor stops the run as a board reset."""
+    with console(name, "monitor", "reset") as c:
+        c.expect(rf"^guest: resetting the {harness.board(name)['platform']} board$", timeout=60)
+        c.expect_exit("board-reset")
+        assert "the board did not reset" not in c.transcript, "the guest ran on past its reset write"
+
+
+def monitor_console(name):
+    """Ctrl-] on the board's console UART (Boston's: 4-byte registers) opens
+    the monitor's prompt; `c` gives the guest its console back."""
+    with console(name, "monitor") as c:
+        c.expect(r"guest> ", timeout=60, partial=True)
+        console_smoke.open_console(c)
+        out = console_smoke.type_command(c, "stats")
+        assert re.search(r"^exits\s+[1-9]\d*$", out, re.M), f"stats: {out!r}"
+        c.send("c\r")
+        c.expect(r"resuming the guest", timeout=10)
+        out = c.command("echo back")
+        assert out.strip() == "back", f"echo back printed {out!r}"
 
 
 def same_selftest_transcripts(name, selftests):
@@ -112,14 +187,19 @@ def main():
     native_only = "--native-only" in args
     boards = [a for a in args if not a.startswith("--")] or list(BOARDS)
     runner = harness.Runner()
+    selftests = {}
     for name in boards:
         modes = [m for m in BOARDS.get(name, ("native", "monitor")) if m == "native" or not native_only]
-        selftests = {}
         for mode in modes:
             runner.check(f"{name}/{mode}/shell", shell_session, name, mode, selftests)
         if len(modes) == 2:
             runner.check(f"{name}/selftest-differential", same_selftest_transcripts, name, selftests)
             runner.check(f"{name}/pci-differential", same_pci_listings, name, selftests)
+        if "monitor" in modes:
+            runner.check(f"{name}/monitor/reset", board_reset, name)
+        if name == "boston-i6500" and "monitor" in modes:
+            runner.check(f"{name}/selftest-same-as-malta-i6500", same_as_malta_i6500, selftests)
+            runner.check(f"{name}/monitor/console", monitor_console, name)
     runner.finish()
 
 

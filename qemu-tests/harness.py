@@ -138,6 +138,27 @@ def build_flash(name, out=None, guest=None, guest_in_ram=None, append=""):
     return _lib("build_flash", name, out, *options)
 
 
+def loader_args(guest):
+    """QEMU's generic loader putting the file `guest` in RAM where the
+    monitor looks for a guest too big for the flash (or on Boston, whose
+    QEMU loads no -initrd)."""
+    return ["-device", f"loader,file={guest},addr={GUEST_LOAD_PHYS:#x},force-raw=on"]
+
+
+def guest_in_ram_words(guest):
+    """The monitor words naming a guest that loader_args placed (a KSEG0 address, as QEMU's Malta loader writes them)."""
+    return f"rd_start={0x8000_0000 + GUEST_LOAD_PHYS:#x} rd_size={Path(guest).stat().st_size}"
+
+
+def kernel_boot_guest(name, guest):
+    """How a -kernel-booted monitor gets the guest ELF `guest` on board
+    `name`: (monitor words, QEMU arguments). Malta: QEMU's -initrd; Boston,
+    whose QEMU loads no initrd: the generic loader and rd_start/rd_size."""
+    if board(name)["platform"] == "malta":
+        return "", ["-initrd", str(guest)]
+    return guest_in_ram_words(guest), loader_args(guest)
+
+
 def flash_command(name, image, guest_in_ram=None, log=None, extra=(), qemu=None):
     """The board booting `image` as its firmware (-bios), console on stdio;
     `guest_in_ram` is put where the flash image says (QEMU's generic loader);
@@ -146,9 +167,7 @@ def flash_command(name, image, guest_in_ram=None, log=None, extra=(), qemu=None)
     serials = ["-serial", "stdio"]
     if log is not None and "log_uart" in b:
         serials += ["-serial", "null", "-serial", f"file:{log}"]
-    loader = []
-    if guest_in_ram:
-        loader = ["-device", f"loader,file={guest_in_ram},addr={GUEST_LOAD_PHYS:#x},force-raw=on"]
+    loader = loader_args(guest_in_ram) if guest_in_ram else []
     return [qemu or b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
             "-display", "none", "-monitor", "none", *serials, *SEMIHOSTING, "-bios", image, *loader, *extra]
 

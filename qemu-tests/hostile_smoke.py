@@ -6,7 +6,8 @@ class's containment (the guest got the architectural exception, the access
 was ignored and logged, or the monitor stopped the guest with a report).
 
     qemu-tests/hostile_smoke.py [--only CLASS] [--board BOARD]
-        (default: every class on malta malta-el malta-p5600 malta-i6500)
+        (default: every class on malta malta-el malta-p5600 malta-i6500 boston-i6500;
+         the Malta-specific classes on the Malta boards, the Boston ones on Boston)
 
 A watchdog fails a run that is silent for 30 s or lasts over 300 s, and one
 in which the monitor's banner appears twice (the board rebooted).
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import harness
 
-BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500"]
+BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500", "boston-i6500"]
 HOSTILE = harness.ROOT / "qemu-tests" / "hostile"
 SILENCE_S = 30
 TOTAL_S = 300
@@ -37,6 +38,10 @@ def is_r6(name):
     return harness.board(name)["cpu"] == "I6500"
 
 
+def is_boston(name):
+    return harness.board(name)["platform"] == "boston"
+
+
 def big_endian(name):
     return not harness.board(name)["qemu"].endswith("el")
 
@@ -46,6 +51,7 @@ def assemble(name, cls, directory):
     prefix, order = ("mips-linux-gnu-", "-EB") if big_endian(name) else ("mipsel-linux-gnu-", "-EL")
     march = ["-march=mips32r6", "--defsym", "R6=1"] if is_r6(name) else ["-march=mips32r2"]
     defs = ["--defsym", "BE=1"] if order == "-EB" else []
+    defs += ["--defsym", "BOSTON=1"] if is_boston(name) else []
     obj, elf = directory / f"{cls}.o", directory / f"{cls}.elf"
     subprocess.run([f"{prefix}as", *march, *defs, "-mabi=32", order, "-I", str(HOSTILE),
                     str(HOSTILE / f"{cls}.S"), "-o", str(obj)], check=True)
@@ -71,6 +77,10 @@ def command(name, monitor, elf, log, directory):
     flash where it can be (flash helper), else by -kernel with the guest as
     -initrd; with the isolation check where the monitor has it (isocheck)."""
     check = check_word()
+    if is_boston(name):
+        # QEMU's Boston boots only by -kernel (and loads no -initrd).
+        words, extra = harness.kernel_boot_guest(name, elf)
+        return harness.qemu_command(name, monitor, append=words, extra=extra, check=check)
     if flash_boot_available():
         append = f"check={check}" if check and check != "off" else ""
         image = harness.build_flash(name, out=str(directory / f"{elf.stem}.bin"), guest=str(elf), append=append)
@@ -270,6 +280,25 @@ def check_board_reset(run, name):
     assert not run.has(r"^hostile: end$")
 
 
+def check_boston_blocks(run, name):
+    for key in ("gcr_base", "gcr_gic_base", "gic_sh_config", "cpc_vp_running", "gcr_base_after",
+                "cpc_vp_running_after"):
+        assert run.value(key) == 0xffffffff, f"{key} reads {run.value(key):#010x}: the guest reached the block"
+    assert run.exc("reads")[0] == 0 and run.exc("writes")[0] == 0, "a refused access raised an exception"
+    for write in ("gcr_writes", "vp_stop", "vp_run"):
+        assert run.has(rf"^hostile: {write}_survived$"), f"the guest did not run on after its {write}"
+    for block in ("CM", "GIC", "CPC"):
+        assert re.search(rf"{REFUSED} \w+ 4 at physical 0x\w+: {block} ", run.text + run.log), \
+            f"no refusal of the {block} in the monitor's log"
+    assert run.exc("syscall_after") == (1, EXC_SYS)
+    run.ended()
+
+
+def check_boston_reset(run, name):
+    assert run.has(r"^hostile: no_sysreset_survived$"), "a SOFTRST_CTL write without SYSRESET stopped the guest"
+    check_board_reset(run, name)
+
+
 def check_r6_forms(run, name):
     expect_faults(run, ["r2_lwl", "r2_cache", "sigrie", "ginvi", "ginvt"], codes=(EXC_RI,))
     assert run.exc("r6_cache")[0] == 0, "the r6 CACHE was not emulated"
@@ -287,26 +316,30 @@ def check_asid_cycle(run, name):
     assert m and int(m.group(1)) >= 1000, f"guest MMU line: {m and m.group(0)}"
 
 
-ALL, R2 = BOARDS, ["malta", "malta-el", "malta-p5600"]
+ALL, R2, R6 = BOARDS, ["malta", "malta-el", "malta-p5600"], ["malta-i6500", "boston-i6500"]
+# Malta's chipset, south bridge, FPGA and flash; the flash boot (sdbbp) is Malta's too.
+MALTA, BOSTON = [b for b in BOARDS if not is_boston(b)], [b for b in BOARDS if is_boston(b)]
 # class: (boards, check, the helper's work it depends on or None)
 CLASSES = {
     "top_of_phys": (ALL, check_top_of_phys, "fuzz"),
-    "sdbbp": (ALL, check_sdbbp, "flash"),
-    "r6_forms": (["malta-i6500"], check_r6_forms, None),
+    "sdbbp": (MALTA, check_sdbbp, "flash"),
+    "r6_forms": (R6, check_r6_forms, None),
     "storms": (ALL, check_exception_loop, None),
     "ebase_out": (ALL, check_ebase_out, None),
     "ebase_mapped": (ALL, check_ebase_mapped, None),
     "cache_ops": (ALL, check_cache_ops, None),
     "refault": (ALL, check_refault, None),
-    "pci_bme": (ALL, check_pci_bme, "vpci"),
-    "pci_window": (ALL, check_pci_window, "vpci"),
-    "gt_isd": (ALL, check_gt_isd, "vpci"),
-    "isa_dma": (ALL, check_isa_dma, "vpci"),
-    "piix4": (ALL, check_piix4, "vpci"),
+    "pci_bme": (MALTA, check_pci_bme, "vpci"),
+    "pci_window": (MALTA, check_pci_window, "vpci"),
+    "gt_isd": (MALTA, check_gt_isd, "vpci"),
+    "isa_dma": (MALTA, check_isa_dma, "vpci"),
+    "piix4": (MALTA, check_piix4, "vpci"),
     "unmapped_views": (ALL, check_unmapped_views, None),
-    "flash_write": (ALL, check_flash_write, None),
-    "board_cf9": (ALL, check_board_reset, "vpci"),
-    "board_fpga_reset": (ALL, check_board_reset, None),
+    "flash_write": (MALTA, check_flash_write, None),
+    "board_cf9": (MALTA, check_board_reset, "vpci"),
+    "board_fpga_reset": (MALTA, check_board_reset, None),
+    "boston_blocks": (BOSTON, check_boston_blocks, None),
+    "board_boston_reset": (BOSTON, check_boston_reset, None),
     "asid_cycle": (ALL, check_asid_cycle, None),
 }
 
@@ -314,7 +347,7 @@ CLASSES = {
 # How the monitor stops each class's guest (halt kinds of src/exit_status.rs);
 # every other class ends with its final WAIT.
 STOP = {"storms": "exception-loop", "ebase_mapped": "exception-loop", "ebase_out": "vector-not-ram",
-        "board_cf9": "board-reset", "board_fpga_reset": "board-reset"}
+        "board_cf9": "board-reset", "board_fpga_reset": "board-reset", "board_boston_reset": "board-reset"}
 
 
 def main():

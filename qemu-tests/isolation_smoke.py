@@ -3,14 +3,14 @@
 the monitor plants one on purpose (`isolation_plant=`) under our guest OS and
 must stop the guest with a report naming it.
 
-    qemu-tests/isolation_smoke.py [board ...]   (default: every Malta board)
+    qemu-tests/isolation_smoke.py [board ...]   (default: every board)
 """
 import re
 import sys
 
 import harness
 
-BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500"]
+BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500", "boston-i6500"]
 # What the report must say for each plant.
 EXPECTED = {
     "tlb": r"isolation check: host TLB entry \d+ \(EntryHi 0x10000000, .*\) maps VA 0x10000000 to PA 0x[0-9a-f]+: "

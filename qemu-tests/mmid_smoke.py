@@ -72,8 +72,9 @@ def asid_cycle_contained(name, qemu, words, rollovers_at_least):
     with tempfile.TemporaryDirectory(prefix="mipsvisor-mmid-") as tmp:
         elf = hostile_smoke.assemble(name, "asid_cycle", Path(tmp))
         monitor = harness.build_monitor(name, guest="")
-        command = harness.qemu_command(name, monitor, append=words, extra=["-initrd", str(elf)], qemu=qemu,
-                                       check=harness.suite_check())
+        guest_words, guest_args = harness.kernel_boot_guest(name, elf)
+        command = harness.qemu_command(name, monitor, append=f"{guest_words} {words}".strip(), extra=guest_args,
+                                       qemu=qemu, check=harness.suite_check())
         with harness.Console(command) as console:
             console.expect(r"^mipsvisor: guest address spaces are tagged with MemoryMapIDs", timeout=30)
             console.expect(r"^hostile: end$", timeout=240)

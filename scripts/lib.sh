@@ -53,13 +53,19 @@ ensure_binutils() {
 target_dir_name() { basename "$1" .json; }
 
 # build_guest BOARD: release-builds our guest OS (qemu-tests/guest) for the
-# board and prints the ELF's path.
+# board (its guest_target, and its guest_features if any) and prints the ELF's path.
 build_guest() {
-    local target
+    local target features dir
     target=$(board_field "$1" guest_target)
+    features=$(board_field "$1" guest_features)
     [ -n "$target" ] || die "no build of qemu-tests/guest for board $1 yet"
-    (cd "$root/qemu-tests/guest" && cargo build --release --target "$target" >&2) || die "guest build for $1 failed"
-    echo "$root/qemu-tests/guest/target/$(target_dir_name "$target")/release/mipsvisor-guest"
+    dir=$root/qemu-tests/guest/target
+    # A build with features has its own directory, so it never overwrites the plain build of the same target.
+    [ -z "$features" ] || dir=$dir/features-$features
+    (cd "$root/qemu-tests/guest" &&
+        cargo build --release --target "$target" --target-dir "$dir" ${features:+--features "$features"} >&2) ||
+        die "guest build for $1 failed"
+    echo "$dir/$(target_dir_name "$target")/release/mipsvisor-guest"
 }
 
 # build_monitor BOARD [GUEST_ELF]: release-builds the monitor for the

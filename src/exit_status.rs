@@ -146,11 +146,10 @@ pub const UHI_EXIT: usize = 1;
 
 /// The 32-bit register write that resets a board: (physical address, value).
 pub fn board_reset_write(platform: Platform) -> (u32, u32) {
+    use crate::devices::{BOSTON_SOFTRST_CTL, BOSTON_SYSRESET, MALTA_GORESET, MALTA_SOFTRES};
     match platform {
-        // FPGA SOFTRES: 0x42 (GORESET) resets the board.
-        Platform::Malta => (0x1f00_0500, 0x42),
-        // Platform register SOFTRST_CTL, bit 4: system reset.
-        Platform::Boston => (0x17ff_d010, 1 << 4),
+        Platform::Malta => (MALTA_SOFTRES, MALTA_GORESET),
+        Platform::Boston => (BOSTON_SOFTRST_CTL, BOSTON_SYSRESET),
     }
 }
 
@@ -244,10 +243,13 @@ mod tests {
         assert_eq!(board_reset_write(Platform::Malta), (0x1f00_0500, 0x42));
         assert_eq!(board_reset_write(Platform::Boston), (0x17ff_d010, 0x10));
         // The guest may not reach the monitor's reset register itself.
-        let (phys, _) = board_reset_write(Platform::Malta);
-        assert_eq!(
-            crate::devices::classify(Platform::Malta, phys, 4).0,
-            crate::devices::DeviceAccess::BoardReset
-        );
+        for platform in [Platform::Malta, Platform::Boston] {
+            let (phys, value) = board_reset_write(platform);
+            assert_eq!(
+                crate::devices::classify(platform, phys, 4).0,
+                crate::devices::DeviceAccess::BoardReset
+            );
+            assert!(crate::devices::write_resets_board(platform, value));
+        }
     }
 }

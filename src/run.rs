@@ -36,6 +36,8 @@ struct Host {
     power_off: Option<DeviceWrite>,
     /// The virtual GT-64120 and PCI configuration space (Malta only).
     chipset: Option<devices::Chipset>,
+    /// Refused accesses where there is no chipset to count them (Boston).
+    refusals: devices::RefusalLog,
     /// The guest's console input, filtered for the monitor console's escape.
     console: GuestConsole,
 }
@@ -60,9 +62,17 @@ impl devices::GtHardware for RealGt {
 impl Host {
     /// Logs a refused access (bounded) for the guest's `what` of `width` at `phys`.
     fn refuse(&mut self, what: &str, phys: u32, width: Width, why: &str) {
-        if let Some(chipset) = &mut self.chipset {
-            chipset.refusals.refuse(&mut RealGt, what, width.bytes(), phys, format_args!("{why}"));
-        }
+        let refusals = match &mut self.chipset {
+            Some(chipset) => &mut chipset.refusals,
+            None => &mut self.refusals,
+        };
+        refusals.refuse_with(
+            &mut |line| crate::console::log_args(line),
+            what,
+            width.bytes(),
+            phys,
+            format_args!("{why}"),
+        );
     }
 }
 
@@ -166,7 +176,7 @@ impl HostServices for Host {
             }
             DeviceAccess::ReadOnly | DeviceAccess::Hidden => true,
             DeviceAccess::BoardReset => {
-                self.reset_requested = true;
+                self.reset_requested |= devices::write_resets_board(self.boot.board.platform, value);
                 true
             }
             DeviceAccess::Unclaimed => false,
@@ -395,6 +405,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         power_off: None,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
+        refusals: devices::RefusalLog::default(),
         console: GuestConsole::new(boot.board.console, boot.board.timer_hz),
     };
     if let Some(chipset) = &host.chipset {

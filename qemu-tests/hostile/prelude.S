@@ -23,14 +23,26 @@ start:
 1:  b 1b
     nop
 
+# The console 16550 through real KSEG1 and its line-status register's offset:
+# Malta's ttyS0 (byte registers), or Boston's (4-byte registers; --defsym BOSTON=1).
+.ifdef BOSTON
+    .equ CONSOLE_HI, 0xb7ff
+    .equ CONSOLE_LO, 0xe000
+    .equ CONSOLE_LSR, 5 * 4
+.else
+    .equ CONSOLE_HI, 0xb800
+    .equ CONSOLE_LO, 0x03f8
+    .equ CONSOLE_LSR, 5
+.endif
+
 # puts(a0): the NUL-terminated string to the console UART (real KSEG1).
 puts:
-    lui $t0, 0xb800
-    ori $t0, $t0, 0x03f8
+    lui $t0, CONSOLE_HI
+    ori $t0, $t0, CONSOLE_LO
 1:  lbu $t1, 0($a0)
     beqz $t1, 3f
     nop
-2:  lbu $t2, 5($t0)
+2:  lbu $t2, CONSOLE_LSR($t0)
     andi $t2, $t2, 0x20
     beqz $t2, 2b
     nop
@@ -44,8 +56,8 @@ puts:
 puthex:
     move $t3, $a0
     li $t4, 8
-    lui $t0, 0xb800
-    ori $t0, $t0, 0x03f8
+    lui $t0, CONSOLE_HI
+    ori $t0, $t0, CONSOLE_LO
 1:  srl $t1, $t3, 28
     sll $t3, $t3, 4
     sltiu $t2, $t1, 10
@@ -54,7 +66,7 @@ puthex:
     b 3f
     nop
 2:  addiu $t1, $t1, 0x27
-3:  lbu $t2, 5($t0)
+3:  lbu $t2, CONSOLE_LSR($t0)
     andi $t2, $t2, 0x20
     beqz $t2, 3b
     nop

@@ -14,7 +14,13 @@
     .set noreorder
     .set noat
 #define EBASE_PAGE 0x40101000      /* guest KSEG0; EBase is written as 0x8... */
+#ifdef BOSTON
+#define UART 0xb7ffe000            /* Boston's 16550 through real KSEG1 */
+#define REG(n) ((n) * 4)           /* 4-byte registers */
+#else
 #define UART 0xb80003f8            /* Malta's 16550 through real KSEG1 */
+#define REG(n) (n)
+#endif
 
     .text
     .globl start
@@ -82,14 +88,14 @@ random_end:
     /* A random store may have reprogrammed the UART: 8N1, no loopback. */
     li $t0, UART
     li $t1, 0x03
-    sb $t1, 3($t0)                  /* LCR: DLAB off, 8 bits */
-    sb $zero, 1($t0)                /* IER */
-    sb $t1, 4($t0)                  /* MCR: DTR, RTS, no loopback */
+    sb $t1, REG(3)($t0)             /* LCR: DLAB off, 8 bits */
+    sb $zero, REG(1)($t0)           /* IER */
+    sb $t1, REG(4)($t0)             /* MCR: DTR, RTS, no loopback */
     la $s0, marker
 2:  lbu $t1, 0($s0)
     beqz $t1, 4f
     nop
-3:  lbu $t2, 5($t0)                 /* LSR.THRE */
+3:  lbu $t2, REG(5)($t0)            /* LSR.THRE */
     andi $t2, $t2, 0x20
     beqz $t2, 3b
     nop

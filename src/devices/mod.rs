@@ -66,7 +66,7 @@ const fn isa(start: u32, end: u32, access: DeviceAccess, what: &'static str) -> 
 /// Earlier entries win, so the monitor's carve-outs come first. ISA ports are
 /// listed one device at a time: what is not listed is refused.
 const MALTA: &[Window] = &[
-    window(0x1f00_0500, 0x1f00_0504, DeviceAccess::BoardReset, "FPGA software reset"),
+    window(MALTA_SOFTRES, MALTA_SOFTRES + 4, DeviceAccess::BoardReset, "FPGA software reset"),
     window(0x1f00_0900, 0x1f00_0940, DeviceAccess::Hidden, "CBUS UART (the monitor's log)"),
     window(GT_BASE, GT_BASE + chipset::GT_BLOCK_BYTES, DeviceAccess::Chipset, "GT-64120 system controller"),
     // PMCNTRL and the reserved half after it, so a word access there still
@@ -168,7 +168,41 @@ impl RefusalLog {
     }
 }
 
-const BOSTON: &[Window] = &[window(0x17ff_e000, 0x17ff_f000, DeviceAccess::PassThrough, "16550 UART")];
+/// Boston (physical addresses; QEMU hw/mips/boston.c, whose boot code puts
+/// the CM's GCRs, the GIC and the CPC where they are listed here). The guest
+/// gets the console UART, the LCD and the read-only platform registers; the
+/// coherence manager, interrupt controller, CDMM and power controller are the
+/// monitor's (the CPC stops and restarts CPUs, the GCRs move every block), and
+/// the PCIe root ports and flash are not the guest's either (bus masters reach
+/// any RAM; the monitor does not check DMA addresses).
+const BOSTON: &[Window] = &[
+    window(BOSTON_SOFTRST_CTL, BOSTON_SOFTRST_CTL + 4, DeviceAccess::BoardReset, "platform SOFTRST_CTL"),
+    window(0x17ff_d000, 0x17ff_d04c, DeviceAccess::ReadOnly, "platform registers"),
+    window(0x17ff_e000, 0x17ff_e020, DeviceAccess::PassThrough, "16550 UART"),
+    window(0x17ff_f000, 0x17ff_f008, DeviceAccess::PassThrough, "LCD display"),
+    window(0x1610_0000, 0x1612_0000, DeviceAccess::Refused, "CM global control registers (the monitor's)"),
+    window(0x1612_0000, 0x1614_0000, DeviceAccess::Refused, "GIC (the monitor's)"),
+    window(0x1614_0000, 0x1614_8000, DeviceAccess::Refused, "CDMM (the monitor's)"),
+    window(0x1620_0000, 0x1620_8000, DeviceAccess::Refused, "CPC (the monitor's)"),
+    window(0x1000_0000, 0x1610_0000, DeviceAccess::Refused, "PCIe (not the guest's)"),
+    window(0x1800_0000, 0x2000_0000, DeviceAccess::Refused, "boot flash (not the guest's)"),
+];
+
+/// Boston's SOFTRST_CTL platform register, and its SYSRESET bit.
+pub const BOSTON_SOFTRST_CTL: u32 = 0x17ff_d010;
+pub const BOSTON_SYSRESET: u32 = 1 << 4;
+/// Malta's FPGA SOFTRES register, and GORESET, the one value that resets.
+pub const MALTA_SOFTRES: u32 = 0x1f00_0500;
+pub const MALTA_GORESET: u32 = 0x42;
+
+/// Whether a guest write of `value` to the board-reset register (the
+/// `BoardReset` window) resets the board; other writes do nothing there.
+pub fn write_resets_board(platform: Platform, value: u32) -> bool {
+    match platform {
+        Platform::Malta => value == MALTA_GORESET,
+        Platform::Boston => value & BOSTON_SYSRESET != 0,
+    }
+}
 
 fn windows(platform: Platform) -> &'static [Window] {
     match platform {
@@ -325,6 +359,52 @@ mod tests {
     }
 
     #[test]
+    fn boston_gives_the_guest_its_uart_lcd_and_platform_registers() {
+        // The 16550's eight registers at a 4-byte stride, and nothing past them.
+        assert_eq!(classify(Platform::Boston, 0x17ff_e000, 1).0, DeviceAccess::PassThrough);
+        assert_eq!(classify(Platform::Boston, 0x17ff_e01c, 1).0, DeviceAccess::PassThrough);
+        assert_eq!(classify(Platform::Boston, 0x17ff_e020, 1).0, DeviceAccess::Unclaimed);
+        assert_eq!(classify(Platform::Boston, 0x17ff_f004, 4).0, DeviceAccess::PassThrough);
+        assert_eq!(classify(Platform::Boston, 0x17ff_d000, 4).0, DeviceAccess::ReadOnly);
+        assert_eq!(classify(Platform::Boston, 0x17ff_d048, 4).0, DeviceAccess::ReadOnly);
+        assert_eq!(classify(Platform::Boston, BOSTON_SOFTRST_CTL, 4).0, DeviceAccess::BoardReset);
+    }
+
+    #[test]
+    fn only_the_reset_value_resets_the_board() {
+        // QEMU: Malta's SOFTRES resets on 0x42 alone; Boston's SOFTRST_CTL on bit 4.
+        assert!(write_resets_board(Platform::Malta, 0x42));
+        assert!(!write_resets_board(Platform::Malta, 0x43));
+        assert!(!write_resets_board(Platform::Malta, 0));
+        assert!(write_resets_board(Platform::Boston, 0x10));
+        assert!(write_resets_board(Platform::Boston, 0xff));
+        assert!(!write_resets_board(Platform::Boston, 0xef));
+    }
+
+    #[test]
+    fn boston_cm_gic_cdmm_cpc_pcie_and_flash_are_refused() {
+        for (phys, what) in [
+            (0x1610_0008, "CM"),   // GCR_BASE: moves the GCR block
+            (0x1610_0088, "CM"),   // GCR_CPC_BASE
+            (0x1612_0000, "GIC"),  // GIC_SH_CONFIG
+            (0x1613_fffc, "GIC"),  // the block's last word
+            (0x1614_0000, "CDMM"), // the first device's header
+            (0x1620_2020, "CPC"),  // core-local VP_STOP: stops the CPU
+            (0x1620_4028, "CPC"),  // core-other VP_RUN: restarts one at its reset vector
+            (0x1000_0000, "PCIe"), // PCIe0's configuration space
+            (0x1600_0000, "PCIe"), // PCIe2's memory window
+            (0x1800_0000, "flash"),
+        ] {
+            let (access, name) = classify(Platform::Boston, phys, 4);
+            assert_eq!(access, DeviceAccess::Refused, "{phys:#x}");
+            assert!(name.contains(what), "{phys:#x}: {name}");
+        }
+        // Between the blocks nothing answers: a bus error for the guest.
+        assert_eq!(classify(Platform::Boston, 0x1614_8000, 4).0, DeviceAccess::Unclaimed);
+        assert_eq!(classify(Platform::Boston, 0x17ff_0000, 4).0, DeviceAccess::Unclaimed);
+    }
+
+    #[test]
     fn refusals_are_logged_up_to_a_bound() {
         let mut log = RefusalLog::default();
         let mut lines = alloc::vec::Vec::new();
@@ -346,7 +426,8 @@ mod tests {
     fn unmapped_and_straddling_accesses_are_unclaimed() {
         assert_eq!(classify(Platform::Malta, 0x0f00_0000, 4), (DeviceAccess::Unclaimed, "no device"));
         assert_eq!(classify(Platform::Malta, 0x181f_fffe, 4).0, DeviceAccess::Unclaimed);
-        assert_eq!(classify(Platform::Boston, 0x1800_03f8, 1).0, DeviceAccess::Unclaimed);
+        // Malta's console address is Boston's flash, which is not the guest's.
+        assert_eq!(classify(Platform::Boston, 0x1800_03f8, 1).0, DeviceAccess::Refused);
         assert_eq!(classify(Platform::Malta, 0x1fc0_0010, 4).0, DeviceAccess::ReadOnly);
     }
 }

@@ -28,6 +28,7 @@ const COMMANDS: &[Command] = &[
     Command { name: "bench", help: "micro-benchmarks in Count ticks (all, or the one named)", run: bench },
     Command { name: "pci", help: "bus 0's PCI functions: identity, command, BARs", run: crate::pci::list },
     Command { name: "halt", help: "stop the guest", run: halt },
+    Command { name: "reset", help: "reset the board (its reset register)", run: reset },
 ];
 
 pub fn execute(line: &str) {
@@ -98,6 +99,7 @@ fn info(_: &str) {
             );
         }
     }
+    println!("Board    {}", crate::platform::PLATFORM.name);
     println!("TLB      {} entries", cp0::tlb_entries());
     println!("EBase    {:#010x}", cp0::ebase());
     let boot = boot_info();
@@ -106,6 +108,14 @@ fn info(_: &str) {
 
 fn halt(_: &str) {
     crate::halt();
+}
+
+fn reset(_: &str) {
+    let platform = &crate::platform::PLATFORM;
+    println!("guest: resetting the {} board", platform.name);
+    // SAFETY: the board's reset register; the write resets the board (under a monitor: ends the run).
+    unsafe { core::ptr::write_volatile(platform.reset_register as *mut u32, platform.reset_value) };
+    println!("guest: the board did not reset");
 }
 
 fn ticks(_: &str) {

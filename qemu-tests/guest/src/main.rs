@@ -18,6 +18,7 @@ mod commands;
 mod cp0;
 mod mm;
 mod pci;
+mod platform;
 mod sched;
 mod selftest;
 mod shell;

@@ -5,6 +5,8 @@
 
 use core::ptr::{read_volatile, write_volatile};
 
+use crate::platform::PLATFORM;
+
 /// The GT-64120's registers (physical 0x1BE00000) through KSEG1.
 const GT: usize = 0xBBE0_0000;
 const INTRCAUSE: usize = 0xc18;
@@ -45,6 +47,10 @@ fn config_read(device: u32, function: u32, register: u32) -> Option<u32> {
 }
 
 pub fn list(_: &str) {
+    if !PLATFORM.gt64120_pci {
+        println!("pci: skipped on {} (no GT-64120 here; its PCIe root ports are not listed)", PLATFORM.name);
+        return;
+    }
     // Device 31 is the GT's own window on the CPU bus: Linux never scans it.
     for device in 0..31 {
         for function in 0..8 {

@@ -1,9 +1,10 @@
-//! The Malta console: a 16550 UART at physical 0x180003F8, byte registers,
-//! reached uncached through KSEG1. Polled in both directions.
+//! The board's console: a 16550 UART reached uncached through KSEG1, at the
+//! address and register stride the platform table gives. Polled in both directions.
 
 use core::ptr::{read_volatile, write_volatile};
 
-const BASE: usize = 0xB800_03F8;
+use crate::platform::PLATFORM;
+
 const RBR_THR: usize = 0;
 const IER: usize = 1;
 const FCR: usize = 2;
@@ -14,14 +15,18 @@ const LSR: usize = 5;
 const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
+fn address(reg: usize) -> usize {
+    PLATFORM.console_uart + reg * PLATFORM.console_stride
+}
+
 fn read(reg: usize) -> u8 {
     // SAFETY: a device register of the board's fixed console UART.
-    unsafe { read_volatile((BASE + reg) as *const u8) }
+    unsafe { read_volatile(address(reg) as *const u8) }
 }
 
 fn write(reg: usize, value: u8) {
     // SAFETY: as for `read`.
-    unsafe { write_volatile((BASE + reg) as *mut u8, value) }
+    unsafe { write_volatile(address(reg) as *mut u8, value) }
 }
 
 /// 8N1, FIFOs on (bytes typed before boot are kept), no UART interrupts (we poll).

@@ -6,6 +6,7 @@
 //! (the rule is named at the check) and is what QEMU's 24Kf model produces
 //! natively; the same binary under mipsvisor must print the same lines.
 
+mod board;
 mod cp0_regs;
 mod exceptions;
 mod mapped;
@@ -49,6 +50,11 @@ impl Suite {
             None => self.fail(name, format_args!("exception {code}"), format_args!("none")),
         }
         caught.unwrap_or_default()
+    }
+
+    /// A check group that does not apply to this board: one line saying why.
+    pub fn skip(&mut self, name: &str, board: &str, why: &str) {
+        println!("SKIP {name}: skipped on {board} ({why})");
     }
 
     fn pass(&mut self, name: &str) {
@@ -101,5 +107,6 @@ pub fn run() {
     mapped::run(&mut suite);
     translation::run(&mut suite);
     misc::run(&mut suite);
+    board::run(&mut suite);
     println!("selftest: {} passed, {} failed", suite.passed, suite.failed);
 }
