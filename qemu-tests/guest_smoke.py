@@ -5,6 +5,7 @@ the selftest transcripts of both runs compared line by line.
 
     qemu-tests/guest_smoke.py [--native-only] [board ...]   (default: every board below)
 """
+import os
 import re
 import sys
 
@@ -69,9 +70,11 @@ def shell_session(name, mode, selftests):
             the_monitor_refused_bostons_blocks(out)
         summary = re.search(r"selftest: (\d+) passed, (\d+) failed", out)
         assert summary, "selftest printed no summary"
-        selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL) ", line)]
+        selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL|SEEN) ", line)]
         failures = [line for line in out.splitlines() if line.startswith("FAIL ")]
         assert summary.group(2) == "0" and not failures, "selftest failures:\n" + "\n".join(failures)
+        if os.environ.get("MIPSVISOR_SHOW_SELFTEST"):
+            print("\n".join(selftests[(name, mode)]))
         out = c.command("bench", timeout=300)
         names = re.findall(r"^bench (\S+) ops=\d+ count=\d+ per_op=\d+\.\d\d$", out, re.M)
         assert names == BENCHMARKS, f"bench printed {names}"

@@ -378,7 +378,9 @@ impl<M: GuestMemory> Vcpu<M> {
             hwr::SYNCI_STEP => HwrEna::SYNCI_STEP,
             hwr::CC => HwrEna::CC,
             hwr::CC_RES => HwrEna::CC_RES,
-            hwr::ULR if self.cp0.model().has_user_local() => HwrEna::ULR,
+            // Without Config3.ULRI, HWREna.ULR cannot be set: user mode gets RI, kernel
+            // mode reads UserLocal, which MTC0 cannot change (QEMU does the same).
+            hwr::ULR => HwrEna::ULR,
             _ => return RdhwrOutcome::Reserved,
         };
         let permitted = self.cp0_usable() || self.cp0.hwrena().contains(enable);
