@@ -42,12 +42,21 @@ BENCHMARKS = ["compute", "cp0", "mmio", "syscall", "ctxsw", "tlb-refill", "guest
 # or FAIL, so the native and monitor transcripts must match line for line.
 
 
+def compared_model(name):
+    """The vCPU model a monitor run must show to match its native reference
+    (QEMU's CPU of the reference board), or None where there is none."""
+    reference = REFERENCE.get(name, name if "native" in BOARDS.get(name, ()) else None)
+    return harness.board(reference)["cpu"] if reference else None
+
+
 def console(name, mode, guest_cmdline=""):
     guest = harness.build_guest(name)
     if mode == "native":
         return harness.Console(harness.native_guest_command(name, guest, append=guest_cmdline))
     monitor = harness.build_monitor(name, guest)
-    return harness.Console(harness.qemu_command(name, monitor, append="-- " + guest_cmdline,
+    model = compared_model(name)
+    words = f"vcpu={model} " if model else ""
+    return harness.Console(harness.qemu_command(name, monitor, append=words + "-- " + guest_cmdline,
                                                 check=harness.suite_check()))
 
 

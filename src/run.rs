@@ -275,7 +275,7 @@ fn choose_vcpu_model(boot: &Boot, endianness: Endianness) -> VcpuModel {
         dsp_r2: boot.cpu.dsp_r2,
         multithreading: boot.cpu.multithreading,
     };
-    let name = match boot.info.option("vcpu") {
+    let name = match boot.info.option("vcpu").or(boot.board.vcpu) {
         None => mipsvisor::vcpu::model::default_model(boot.cpu.model, host),
         Some(word) => CpuName::parse(word).unwrap_or_else(|| {
             let known: alloc::vec::Vec<&str> = CpuName::ALL.iter().map(|name| name.name()).collect();

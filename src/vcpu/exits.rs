@@ -154,7 +154,12 @@ impl<M: GuestMemory> Vcpu<M> {
                         self.exit_kind = ExitKind::Special;
                         return ExitOutcome::GrantFpu;
                     }
-                    unit => self.redeliver(GuestException::CoprocessorUnusable { unit }, exit),
+                    unit => {
+                        if unit == 1 {
+                            self.stats.fpu_unusable += 1;
+                        }
+                        self.redeliver(GuestException::CoprocessorUnusable { unit }, exit)
+                    }
                 }
             }
             ExcCode::Ri => {
