@@ -17,6 +17,7 @@ pub fn run(suite: &mut Suite) {
     critical(|| int_ctl_and_watch(suite));
     critical(|| user_local(suite));
     critical(|| fpu(suite));
+    critical(|| vectored_interrupts(suite));
 }
 
 fn identification(suite: &mut Suite) {
@@ -183,6 +184,92 @@ fn fpu_registers(suite: &mut Suite) {
     suite.eq("fpu_fpe_epc", mark, caught.epc);
     suite.that("fpu_fcsr_cause_z", fpu::fcsr() & FCSR_CAUSE_Z != 0, "Cause.Z set", fpu::fcsr());
     fpu::set_fcsr(0);
+}
+
+// Interrupt vector stubs: each jumps to `vi_common` with its number in $k1,
+// which records it, clears the software interrupt requests and returns.
+core::arch::global_asm!(
+    r#"
+    .set push
+    .set noreorder
+    .set noat
+    .section .text.vectors, "ax"
+    .globl vi_stub1_start
+    .globl vi_stub1_end
+vi_stub1_start:
+    lui     $k0, %hi(vi_common)
+    addiu   $k0, $k0, %lo(vi_common)
+    jr      $k0
+    li      $k1, 1
+vi_stub1_end:
+    .globl vi_stub2_start
+    .globl vi_stub2_end
+vi_stub2_start:
+    lui     $k0, %hi(vi_common)
+    addiu   $k0, $k0, %lo(vi_common)
+    jr      $k0
+    li      $k1, 2
+vi_stub2_end:
+vi_common:
+    lui     $k0, %hi(VI_TAKEN)
+    sw      $k1, %lo(VI_TAKEN)($k0)
+    mfc0    $k1, $13
+    addiu   $k0, $zero, -0x301
+    and     $k1, $k1, $k0
+    mtc0    $k1, $13
+    ehb
+    eret
+    .set pop
+"#
+);
+
+extern "C" {
+    static vi_stub1_start: u8;
+    static vi_stub1_end: u8;
+    static vi_stub2_start: u8;
+    static vi_stub2_end: u8;
+}
+
+/// Which interrupt stub ran last (1 or 2; 0 for none).
+#[no_mangle]
+static mut VI_TAKEN: u32 = 0;
+
+/// Raises software interrupt 1 with only IM1 unmasked; returns the stub that took it.
+fn take_software_interrupt_1() -> u32 {
+    let saved = cp0::status();
+    // SAFETY: the stubs and this code are the only users of VI_TAKEN.
+    unsafe { core::ptr::addr_of_mut!(VI_TAKEN).write_volatile(0) };
+    cp0::set_status((saved & !(0xff << status::IM_SHIFT)) | status::im(1) | status::IE);
+    cp0::set_cause(cp0::cause() | cause::ip(1));
+    spin(100);
+    cp0::set_status(saved);
+    // SAFETY: as above.
+    unsafe { core::ptr::addr_of!(VI_TAKEN).read_volatile() }
+}
+
+/// Cause.IV sends interrupts to EBase + 0x200; with IntCtl.VS non-zero too,
+/// each line has its own vector, 0x200 + n * VS * 32 (PRA, "Interrupts").
+fn vectored_interrupts(suite: &mut Suite) {
+    // SAFETY: each pair of symbols delimits one assembled stub.
+    let (one, two) = unsafe {
+        (
+            crate::trap::vectors::span(&vi_stub1_start, &vi_stub1_end),
+            crate::trap::vectors::span(&vi_stub2_start, &vi_stub2_end),
+        )
+    };
+    crate::trap::write_vector(0x200, two, 0x20);
+    crate::trap::write_vector(0x220, one, 0x20);
+    let (saved_cause, saved_int_ctl) = (cp0::cause(), cp0::int_ctl());
+    cp0::set_cause(saved_cause | cause::IV);
+    cp0::set_int_ctl(saved_int_ctl & !(0x1f << 5));
+    suite.eq("iv_interrupt_at_ebase_0x200", 2, take_software_interrupt_1());
+    cp0::set_int_ctl((saved_int_ctl & !(0x1f << 5)) | (1 << 5));
+    if cp0::int_ctl() & (0x1f << 5) != 0 {
+        // Vector 1 (software interrupt 1) at 0x200 + 1 * 32.
+        suite.seen("vectored_sw1_stub", take_software_interrupt_1());
+    }
+    cp0::set_int_ctl(saved_int_ctl);
+    cp0::set_cause(saved_cause & !cause::IV);
 }
 
 fn spin(iterations: u32) {

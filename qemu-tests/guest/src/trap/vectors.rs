@@ -224,7 +224,7 @@ pub fn general_code() -> &'static [u8] {
     unsafe { span(&general_vector_start, &general_vector_end) }
 }
 
-unsafe fn span(start: &u8, end: &u8) -> &'static [u8] {
+pub(crate) unsafe fn span(start: &u8, end: &u8) -> &'static [u8] {
     let start = start as *const u8;
     let length = end as *const u8 as usize - start as usize;
     core::slice::from_raw_parts(start, length)
