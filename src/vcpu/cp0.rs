@@ -83,6 +83,8 @@ pub enum WriteEffect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuestMode {
     Kernel,
+    /// KSU = 01, on models that have it: useg and sseg, no CP0 without CU0.
+    Supervisor,
     User,
 }
 
@@ -226,12 +228,18 @@ impl VirtualCp0 {
         self.wired
     }
 
-    /// Kernel when EXL or ERL is set or KSU is kernel (PRA, "Modes of Operation").
+    /// Kernel when EXL or ERL is set or KSU is 00, supervisor for KSU 01,
+    /// user for KSU 10 (PRA, "Modes of Operation"). KSU 11 is reserved; it
+    /// runs as user mode here (QEMU gives it kernel addressing without CP0).
     pub fn guest_mode(&self) -> GuestMode {
-        if self.status.intersects(Status::EXL | Status::ERL) || !self.status.contains(Status::UM) {
+        if self.status.intersects(Status::EXL | Status::ERL) {
             GuestMode::Kernel
-        } else {
+        } else if self.status.contains(Status::UM) {
             GuestMode::User
+        } else if self.status.contains(Status::SM) {
+            GuestMode::Supervisor
+        } else {
+            GuestMode::Kernel
         }
     }
 

@@ -73,6 +73,8 @@ pub mod status {
     pub const ERL: u32 = 1 << 2;
     /// KSU = 0b10: user mode.
     pub const UM: u32 = 1 << 4;
+    /// KSU = 0b01: supervisor mode.
+    pub const SM: u32 = 1 << 3;
     pub const KSU_MASK: u32 = 3 << 3;
     pub const IM_SHIFT: u32 = 8;
     pub const BEV: u32 = 1 << 22;

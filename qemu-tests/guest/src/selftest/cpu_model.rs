@@ -6,6 +6,7 @@
 //! their oracle, and the differential compares them with the monitor's run.
 //! Rules the architecture fixes for every CPU are checked as PASS/FAIL.
 
+use super::misc::run_program_in;
 use super::{probe, Suite};
 use crate::cp0::{self, bits, cause, exc, status};
 use crate::sched::critical;
@@ -18,6 +19,50 @@ pub fn run(suite: &mut Suite) {
     critical(|| user_local(suite));
     critical(|| fpu(suite));
     critical(|| vectored_interrupts(suite));
+    supervisor_mode(suite);
+}
+
+/// Supervisor mode (KSU = 01), where KSU's low bit is writable: suseg and
+/// sseg (the architecture's KSEG2, this layout's 0x60000000) are reachable,
+/// kernel segments and CP0 are not (PRA, "Supervisor Mode Operations").
+fn supervisor_mode(suite: &mut Suite) {
+    let saved = cp0::status();
+    let has_supervisor = critical(|| {
+        cp0::set_status(saved | status::EXL | status::SM);
+        let writable = cp0::status() & status::SM != 0;
+        cp0::set_status(saved);
+        writable
+    });
+    suite.seen_flag("supervisor", "mode", has_supervisor);
+    // In user mode the same address is a kernel one.
+    let ended = run_program_in("sseg", false);
+    suite.eq("user_sseg_load_adel", exc::ADEL, ended.killed_by());
+    if !has_supervisor {
+        return;
+    }
+    let ended = run_program_in("pid", true);
+    suite.that("supervisor_process_runs", ended.exited_with(ended.pid as i32), "its pid", ended.code as u32);
+    let ended = run_program_in("sseg-read", true);
+    suite.that(
+        "supervisor_sseg_page_reads",
+        ended.exited_with(crate::user::SSEG_MARK as i32),
+        "exit with the page's mark",
+        ended.code as u32,
+    );
+    suite.eq("user_sseg_page_adel", exc::ADEL, run_program_in("sseg-read", false).killed_by());
+    let ended = run_program_in("sseg", true);
+    suite.eq("supervisor_sseg_load_goes_to_the_tlb", exc::TLBL, ended.killed_by());
+    suite.eq("supervisor_sseg_badvaddr", 0x6000_0000, ended.bad_vaddr());
+    suite.eq(
+        "supervisor_fault_status_ksu",
+        status::SM,
+        ended.fault.map_or(u32::MAX, |f| f.status & status::KSU_MASK),
+    );
+    let ended = run_program_in("kseg", true);
+    suite.eq("supervisor_kseg0_load_adel", exc::ADEL, ended.killed_by());
+    suite.eq("supervisor_kseg0_badvaddr", 0x4000_0000, ended.bad_vaddr());
+    let ended = run_program_in("cop0", true);
+    suite.eq("supervisor_mfc0_cpu", exc::CPU, ended.killed_by());
 }
 
 fn identification(suite: &mut Suite) {
@@ -298,7 +343,9 @@ mod fpu {
 
     pub fn set_fcsr(value: u32) {
         // SAFETY: no enable is set together with its cause bit by the callers.
-        unsafe { asm!(".set push", ".set noat", ".set hardfloat", "ctc1 {0}, $31", ".set pop", in(reg) value) };
+        unsafe {
+            asm!(".set push", ".set noat", ".set hardfloat", "ctc1 {0}, $31", ".set pop", in(reg) value)
+        };
     }
 
     /// 1.0 / 3.0 in double precision, as raw bits (works in FR=0 and FR=1).

@@ -97,8 +97,8 @@ extern "C" fn trap_entry(frame: *mut TrapFrame) -> *mut TrapFrame {
     let trap = unsafe { &mut *frame };
     let code = cause::exc_code(trap.cause);
     // Status was saved with EXL set by the exception; KSU still tells the
-    // mode the CPU trapped from.
-    let from_user = trap.status & status::UM != 0;
+    // mode the CPU trapped from (processes run in user or supervisor mode).
+    let from_user = trap.status & status::KSU_MASK != 0;
     if code == exc::INT {
         return interrupt(frame);
     }
