@@ -6,7 +6,7 @@ class's containment (the guest got the architectural exception, the access
 was ignored and logged, or the monitor stopped the guest with a report).
 
     qemu-tests/hostile_smoke.py [--only CLASS] [--board BOARD]
-        (default: every class on malta malta-el malta-p5600 malta-i6500 boston-i6500;
+        (default: every class on malta malta-el malta-74kf malta-p5600 malta-i6500 boston-i6500;
          the Malta-specific classes on the Malta boards, the Boston ones on Boston)
 
 A watchdog fails a run that is silent for 30 s or lasts over 300 s, and one
