@@ -88,13 +88,15 @@ fn board_table(manifest: &Path) -> String {
         writeln!(
             out,
             "    Board {{ name: {name:?}, platform: {platform}, cpu: {cpu:?}, target: {target:?}, \
-             ram_mib: {ram}, monitor_mib: {mon}, console: {console}, log: {log}, timer_hz: {hz} }},",
+             ram_mib: {ram}, monitor_mib: {mon}, console: {console}, log: {log}, timer_hz: {hz}, \
+             vcpu: {vcpu:?} }},",
             cpu = board.string("cpu"),
             target = board.string("target"),
             ram = board.required("ram_mib"),
             mon = board.required("monitor_mib"),
             console = uart(&board, "console_uart", "console_stride").expect("console_uart"),
             hz = board.required("timer_hz"),
+            vcpu = board.raw("vcpu").map(|_| board.string("vcpu")),
         )
         .unwrap();
         println!("cargo:rerun-if-changed={}", path.display());

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import harness
 
-BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500"]
+BOARDS = ["malta", "malta-el", "malta-34kf", "malta-74kf", "malta-p5600", "malta-i6500"]
 RELEASE6 = {"malta-i6500"}
 CONTAINED = r"^sdbbp: contained: "
 SDBBP_PASS = r"^selftest sdbbp: .*: PASS$"

@@ -5,30 +5,48 @@ the selftest transcripts of both runs compared line by line.
 
     qemu-tests/guest_smoke.py [--native-only] [board ...]   (default: every board below)
 """
+import os
 import re
 import sys
 
 import console_smoke
 import harness
 
-# Each board with the modes its guest runs in. Where the CPU is not the 24K
-# the monitor's vCPU models, the guest runs under the monitor only, with no
-# differential: the P5600 (which exercises the KScratch refill variant and
-# BadInstr-fed exits) and the I6500 boards, which run the MIPS32r6 build
-# (natively QEMU's I6500 shows its Release 6 CP0: write masks, EBase.WG, PRId).
+# Each board with the modes its guest runs in. A board whose native CPU is
+# the model the monitor gives the guest by default gets a differential
+# against itself; the P5600 and the 34Kf run the 24Kf model (the P5600 is no
+# QEMU model the monitor offers; the 34Kf's MT ASE is not emulated), so
+# their monitor transcripts are compared with malta-el's native 24Kf. The
+# I6500 boards run the MIPS32r6 build under the monitor only.
 # Boston has no native run at all (QEMU's T&E-layout mode is Malta's): its
 # transcript is compared with malta-i6500's, the same r6 guest (below).
 BOARDS = {
     "malta": ("native", "monitor"),
     "malta-el": ("native", "monitor"),
+    "malta-74kf": ("native", "monitor"),
+    "malta-34kf": ("monitor",),
     "malta-p5600": ("monitor",),
     "malta-i6500": ("monitor",),
     "boston-i6500": ("monitor",),
 }
+# Boards whose monitor run is compared with another board's native run.
+REFERENCE = {"malta-34kf": "malta-el", "malta-p5600": "malta-el"}
+# What no instruction lets the monitor hide: the FPU's FIR and FCSR's
+# NAN2008/ABS2008 are the host FPU's (CFC1 does not trap with CU1 set).
+HOST_FPU_LINES = {"malta-p5600": ("SEEN fpu_fir ", "SEEN fpu_fcsr_"), "malta-34kf": ("SEEN fpu_fir ",)}
+# The PRId the guest sees, natively and under the monitor (else a 24K's).
+PRID = {"malta-74kf": "0x00019700"}
 BENCHMARKS = ["compute", "cp0", "mmio", "syscall", "ctxsw", "tlb-refill", "guest-tlb-miss"]
 # No selftest line is platform-dependent: checks that depend on the CPU
 # model (TLB size, cache geometry) read it from Config1 and print only PASS
 # or FAIL, so the native and monitor transcripts must match line for line.
+
+
+def compared_model(name):
+    """The vCPU model a monitor run must show to match its native reference
+    (QEMU's CPU of the reference board), or None where there is none."""
+    reference = REFERENCE.get(name, name if "native" in BOARDS.get(name, ()) else None)
+    return harness.board(reference)["cpu"] if reference else None
 
 
 def console(name, mode, guest_cmdline=""):
@@ -36,7 +54,9 @@ def console(name, mode, guest_cmdline=""):
     if mode == "native":
         return harness.Console(harness.native_guest_command(name, guest, append=guest_cmdline))
     monitor = harness.build_monitor(name, guest)
-    return harness.Console(harness.qemu_command(name, monitor, append="-- " + guest_cmdline,
+    model = compared_model(name)
+    words = f"vcpu={model} " if model else ""
+    return harness.Console(harness.qemu_command(name, monitor, append=words + "-- " + guest_cmdline,
                                                 check=harness.suite_check()))
 
 
@@ -46,7 +66,8 @@ def shell_session(name, mode, selftests):
         out = c.command("echo hi")
         assert out.strip() == "hi", f"echo hi printed {out!r}"
         out = c.command("info")
-        assert re.search(r"PRId\s+0x00019300", out), f"info: no 24K PRId in {out!r}"
+        prid = PRID.get(name, "0x00019300")
+        assert re.search(rf"PRId\s+{prid}", out), f"info: not PRId {prid} in {out!r}"
         out = c.command("run sieve", timeout=120)
         assert re.search(r"primes below 10000: 1229\b", out), f"run sieve: {out!r}"
         out = c.command("spawn spin")
@@ -69,9 +90,11 @@ def shell_session(name, mode, selftests):
             the_monitor_refused_bostons_blocks(out)
         summary = re.search(r"selftest: (\d+) passed, (\d+) failed", out)
         assert summary, "selftest printed no summary"
-        selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL) ", line)]
+        selftests[(name, mode)] = [line for line in out.splitlines() if re.match(r"(PASS|FAIL|SEEN) ", line)]
         failures = [line for line in out.splitlines() if line.startswith("FAIL ")]
         assert summary.group(2) == "0" and not failures, "selftest failures:\n" + "\n".join(failures)
+        if os.environ.get("MIPSVISOR_SHOW_SELFTEST"):
+            print("\n".join(selftests[(name, mode)]))
         out = c.command("bench", timeout=300)
         names = re.findall(r"^bench (\S+) ops=\d+ count=\d+ per_op=\d+\.\d\d$", out, re.M)
         assert names == BENCHMARKS, f"bench printed {names}"
@@ -152,6 +175,10 @@ def monitor_console(name):
 def same_selftest_transcripts(name, selftests):
     native, monitor = selftests.get((name, "native")), selftests.get((name, "monitor"))
     assert native and monitor, "a selftest transcript is missing (see the session checks)"
+    host_fpu = HOST_FPU_LINES.get(name, ())
+    if host_fpu:
+        native = [line for line in native if not line.startswith(host_fpu)]
+        monitor = [line for line in monitor if not line.startswith(host_fpu)]
     diff = [f"  native:  {a}\n  monitor: {b}" for a, b in zip(native, monitor) if a != b]
     assert len(native) == len(monitor), f"{len(native)} native lines vs {len(monitor)} under the monitor"
     assert not diff, "transcripts differ:\n" + "\n".join(diff)
@@ -192,6 +219,14 @@ def main():
         modes = [m for m in BOARDS.get(name, ("native", "monitor")) if m == "native" or not native_only]
         for mode in modes:
             runner.check(f"{name}/{mode}/shell", shell_session, name, mode, selftests)
+        reference = REFERENCE.get(name)
+        if reference and not native_only:
+            if (reference, "native") not in selftests:
+                runner.check(f"{reference}/native/shell (reference for {name})", shell_session, reference,
+                             "native", selftests)
+            selftests[(name, "native")] = selftests.get((reference, "native"))
+            runner.check(f"{name}/selftest-differential (against {reference} native)",
+                         same_selftest_transcripts, name, selftests)
         if len(modes) == 2:
             runner.check(f"{name}/selftest-differential", same_selftest_transcripts, name, selftests)
             runner.check(f"{name}/pci-differential", same_pci_listings, name, selftests)

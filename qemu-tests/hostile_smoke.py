@@ -6,7 +6,7 @@ class's containment (the guest got the architectural exception, the access
 was ignored and logged, or the monitor stopped the guest with a report).
 
     qemu-tests/hostile_smoke.py [--only CLASS] [--board BOARD]
-        (default: every class on malta malta-el malta-p5600 malta-i6500 boston-i6500;
+        (default: every class on malta malta-el malta-74kf malta-p5600 malta-i6500 boston-i6500;
          the Malta-specific classes on the Malta boards, the Boston ones on Boston)
 
 A watchdog fails a run that is silent for 30 s or lasts over 300 s, and one
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import harness
 
-BOARDS = ["malta", "malta-el", "malta-p5600", "malta-i6500", "boston-i6500"]
+BOARDS = ["malta", "malta-el", "malta-74kf", "malta-p5600", "malta-i6500", "boston-i6500"]
 HOSTILE = harness.ROOT / "qemu-tests" / "hostile"
 SILENCE_S = 30
 TOTAL_S = 300
@@ -316,7 +316,7 @@ def check_asid_cycle(run, name):
     assert m and int(m.group(1)) >= 1000, f"guest MMU line: {m and m.group(0)}"
 
 
-ALL, R2, R6 = BOARDS, ["malta", "malta-el", "malta-p5600"], ["malta-i6500", "boston-i6500"]
+ALL, R2, R6 = BOARDS, ["malta", "malta-el", "malta-74kf", "malta-p5600"], ["malta-i6500", "boston-i6500"]
 # Malta's chipset, south bridge, FPGA and flash; the flash boot (sdbbp) is Malta's too.
 MALTA, BOSTON = [b for b in BOARDS if not is_boston(b)], [b for b in BOARDS if is_boston(b)]
 # class: (boards, check, the helper's work it depends on or None)

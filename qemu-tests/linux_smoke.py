@@ -95,11 +95,20 @@ def shell_session_logged(mode, log):
         run(c, "seq 1 1000 | sort -n | tail -1", r"^1000$")
         zeros_md5 = hashlib.md5(bytes(4096 * 1024)).hexdigest()
         run(c, "dd if=/dev/zero bs=1k count=4096 | md5sum", rf"^{zeros_md5}\s+-$", timeout=300)
+        # FP user code: with the guest FPU (Config1.FP) it runs on the
+        # hardware, so 300000 FP operations cost a handful of CpU exits.
+        run(c, "awk 'BEGIN{print 1/3}'", r"^0\.333333$")
+        run(c, "awk 'BEGIN{for(i=0;i<100000;i++)s+=i/3;print s}'", r"^1666650000$", timeout=120)
         # BusyBox's poweroff; the kernel powers off through the PIIX4, and
         # QEMU exits by itself (under the monitor: its exit status, 0).
         c.send("poweroff\n")
         c.expect(r"reboot: Power down", timeout=60)
         if mode == "monitor":
+            granted = int(c.expect(r"^fpu_granted\s+(\d+)$", timeout=30).group(1))
+            assert granted >= 1, f"fpu_granted {granted}: the guest never got the FPU"
+            # Without the FPU each of the awk loop's FP instructions is a CpU(1) exit.
+            unusable = c.expect(r"^(fpu_unusable\s+(\d+)|tlbmod\s)", timeout=10).group(2)
+            assert int(unusable or 0) < 2000, f"fpu_unusable {unusable}: FP instructions trap one by one"
             c.expect_exit("power-off")
         else:
             status = c.exit_code(timeout=30)

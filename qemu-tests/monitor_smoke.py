@@ -14,6 +14,8 @@ import harness
 EXPECTED_BANNER = {
     "malta": ["24Kf PRId 0x00019300 MIPS32r2 BE", "TLB 16,", "KScratch none"],
     "malta-el": ["24Kf PRId 0x00019300 MIPS32r2 LE", "TLB 16,", "KScratch none"],
+    "malta-34kf": ["34Kf PRId 0x00019500 MIPS32r2 LE", "TLB 64,", "KScratch none"],
+    "malta-74kf": ["74Kf PRId 0x00019700 MIPS32r2 LE", "TLB 16,", "KScratch none"],
     "malta-p5600": ["P5600", " LE,", "TLB 64,", "KScratch sel 2,3,4,", "SegCtl yes", "PW yes"],
     "malta-i6500": ["I6500", "MIPS64r6 LE", "TLB 16,", "KScratch sel 2,3,4,5,6,7,", "MMID no"],
     "boston-i6500": ["I6500", "MIPS64r6 LE", "TLB 16,", "KScratch sel 2,3,4,5,6,7,", "MMID no"],
@@ -38,7 +40,7 @@ def fault_dump(name, elf):
 
 
 # The budget: at most 22 instructions without KScratch, 20 with it.
-REFILL_BUDGET = {"malta": 22, "malta-el": 22, "malta-p5600": 20, "malta-i6500": 20, "boston-i6500": 20}
+REFILL_BUDGET = {"malta": 22, "malta-el": 22, "malta-34kf": 22, "malta-74kf": 22, "malta-p5600": 20, "malta-i6500": 20, "boston-i6500": 20}
 
 
 def refill_selftest(name, elf):

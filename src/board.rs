@@ -42,6 +42,9 @@ pub struct Board {
     /// A second UART for the monitor's own log, where the board has one.
     pub log: Option<UartDesc>,
     pub timer_hz: u64,
+    /// The virtual CPU model the guest gets unless `vcpu=` names one; none:
+    /// the host's own model where the monitor can back it (see `vcpu::model`).
+    pub vcpu: Option<&'static str>,
 }
 
 include!(concat!(env!("OUT_DIR"), "/boards.rs"));

@@ -87,6 +87,11 @@ pub struct CpuInfo {
     pub fpu: bool,
     pub user_local: bool,
     pub rixi: bool,
+    /// DSP ASE (Config3.DSPP) and its revision 2 (Config3.DSP2P).
+    pub dsp: bool,
+    pub dsp_r2: bool,
+    /// MT ASE (Config3.MT).
+    pub multithreading: bool,
     pub icache: Option<CacheGeometry>,
     pub dcache: Option<CacheGeometry>,
 }
@@ -166,6 +171,9 @@ impl CpuInfo {
             fpu,
             user_local: c3.contains(Config3::ULRI),
             rixi: c3.contains(Config3::RXI),
+            dsp: c3.contains(Config3::DSPP),
+            dsp_r2: c3.contains(Config3::DSP2P),
+            multithreading: c3.contains(Config3::MT),
             icache: c1.and_then(|c| c.icache()),
             dcache: c1.and_then(|c| c.dcache()),
         }

@@ -27,8 +27,6 @@ pub enum HaltKind {
     ExceptionLoop,
     /// [`HaltReason::ExceptionVectorNotRam`].
     VectorNotRam,
-    /// The guest used the FPU the virtual CPU does not have.
-    NoFpu,
     /// [`HaltReason::UnexpectedException`]: a host exception no guest can cause.
     UnexpectedException,
     /// `check=isolation` found the invariant broken.
@@ -52,7 +50,6 @@ pub const TABLE: &[(HaltKind, u8, &str)] = &[
     (HaltKind::WaitMasked, 11, "wait-masked"),
     (HaltKind::ExceptionLoop, 12, "exception-loop"),
     (HaltKind::VectorNotRam, 13, "vector-not-ram"),
-    (HaltKind::NoFpu, 14, "no-fpu"),
     (HaltKind::UnexpectedException, 15, "unexpected-exception"),
     (HaltKind::Isolation, 16, "isolation"),
     (HaltKind::MonitorStop, 20, "monitor-stop"),
@@ -159,14 +156,13 @@ mod tests {
     use crate::cp0::fields::ExcCode;
     use alloc::string::ToString;
 
-    const ALL: [HaltKind; 12] = [
+    const ALL: [HaltKind; 11] = [
         HaltKind::PowerOff,
         HaltKind::SelftestPassed,
         HaltKind::BoardReset,
         HaltKind::WaitMasked,
         HaltKind::ExceptionLoop,
         HaltKind::VectorNotRam,
-        HaltKind::NoFpu,
         HaltKind::UnexpectedException,
         HaltKind::Isolation,
         HaltKind::MonitorStop,

@@ -361,7 +361,12 @@ impl Inspect for Vcpu<GuestMmu> {
                 writeln!(out, "walk {gva:08x} ({mode:?} mode, ASID {asid:02x}): the guest would take {e:?}")?
             }
         }
-        for (name, table) in [("kernel", TableId::Kernel), ("user", TableId::User { guest_asid: asid })] {
+        let tables = [
+            ("kernel", TableId::Kernel),
+            ("supervisor", TableId::Supervisor),
+            ("user", TableId::User { guest_asid: asid }),
+        ];
+        for (name, table) in tables {
             match self.mmu.mapping(table, gva) {
                 Some(m) => writeln!(
                     out,

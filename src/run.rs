@@ -14,8 +14,8 @@ use mipsvisor::vcpu::fast_exit::host_hwrena;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow, HostTags, HostTlbFlush};
 use mipsvisor::vcpu::timer;
 use mipsvisor::vcpu::{
-    Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostExit, HostServices, Vcpu, VcpuModel,
-    WriteEffect,
+    CpuName, Endianness, ExitOutcome, GuestDump, GuestMemory, GuestMode, HostCapabilities, HostExit,
+    HostServices, Vcpu, VcpuModel, WriteEffect,
 };
 
 use crate::arch;
@@ -40,6 +40,10 @@ struct Host {
     refusals: devices::RefusalLog,
     /// The guest's console input, filtered for the monitor console's escape.
     console: GuestConsole,
+    /// The FPU was cleared for the guest (at its first FPU grant).
+    fpu_reset_done: bool,
+    /// The guest's Status.FR at this exit: which FPR view its FPU branches read.
+    guest_fr64: bool,
 }
 
 /// The real GT-64120's registers, for the virtual chipset only.
@@ -188,8 +192,8 @@ impl HostServices for Host {
     }
 
     fn fpu_conditions(&mut self) -> FpuConditions {
-        // The virtual CPU has no FPU, so no FPU branch can be in play.
-        FpuConditions::default()
+        // Asked only while the guest owns the FPU, so the hardware holds its state.
+        arch::fpu::conditions(self.guest_fr64)
     }
 
     fn idle_until_interrupt(&mut self, guest_im: u8) {
@@ -258,7 +262,37 @@ fn guest_run_status<M: GuestMemory>(vcpu: &Vcpu<M>) -> usize {
     let guest = vcpu.cp0.status();
     let takes_interrupts = guest.contains(Status::IE) && !guest.intersects(Status::EXL | Status::ERL);
     let devices = if takes_interrupts { guest.im() & DEVICE_LINES } else { 0 };
-    (Status::UM | Status::EXL | Status::IE).with_im(TIMER_LINE | devices).bits() as usize
+    (Status::UM | Status::EXL | Status::IE | vcpu.hardware_status_bits()).with_im(TIMER_LINE | devices).bits()
+        as usize
+}
+
+/// The guest's CPU: `vcpu=NAME`, or the board's default model.
+fn choose_vcpu_model(boot: &Boot, endianness: Endianness) -> VcpuModel {
+    let host = HostCapabilities {
+        release2: boot.cpu.isa.release != 6,
+        fpu: boot.cpu.fpu,
+        dsp: boot.cpu.dsp,
+        dsp_r2: boot.cpu.dsp_r2,
+        multithreading: boot.cpu.multithreading,
+    };
+    let name = match boot.info.option("vcpu").or(boot.board.vcpu) {
+        None => mipsvisor::vcpu::model::default_model(boot.cpu.model, host),
+        Some(word) => CpuName::parse(word).unwrap_or_else(|| {
+            let known: alloc::vec::Vec<&str> = CpuName::ALL.iter().map(|name| name.name()).collect();
+            stop(format_args!("vcpu={word}: no such model; say one of {}", known.join(", ")))
+        }),
+    };
+    let model = VcpuModel::for_host(name, endianness, host).unwrap_or_else(|why| {
+        stop(format_args!("vcpu={}: this {} cannot back it: {why}", name.name(), boot.cpu.model))
+    });
+    println!(
+        "mipsvisor: virtual CPU {} (PRId {:#010x}, TLB {}, FPU {})",
+        name.name(),
+        model.prid(),
+        model.tlb_entries(),
+        if model.has_fpu() { "yes" } else { "no" }
+    );
+    model
 }
 
 /// MemoryMapIDs where the CPU has them and GINVT to drop stale entries
@@ -390,7 +424,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     let mmu = GuestMmu::new(guest_ram, USER_TABLE_CACHE, host_tags)
         .unwrap_or_else(|e| stop(format_args!("cannot build the guest MMU: {e:?}")));
     let endianness = if cfg!(target_endian = "big") { Endianness::Big } else { Endianness::Little };
-    let model = VcpuModel::kvm_24kc(endianness);
+    let model = choose_vcpu_model(boot, endianness);
     let timer_hz = match boot.info.option("guest_timer_hz").map(str::parse::<u64>) {
         Some(Ok(hz)) => hz,
         Some(Err(_)) => stop(format_args!("guest_timer_hz= takes a frequency in Hz")),
@@ -403,6 +437,8 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         guest_ram_phys: window.host_phys_base,
         reset_requested: false,
         power_off: None,
+        fpu_reset_done: false,
+        guest_fr64: false,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
         refusals: devices::RefusalLog::default(),
@@ -500,6 +536,7 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         vcpu.regs.gpr[0] = 0;
         vcpu.regs.hi = frame.hi as u32;
         vcpu.regs.lo = frame.lo as u32;
+        host.guest_fr64 = vcpu.cp0.status().contains(mipsvisor::cp0::fields::Status::FR);
         let outcome = if frame.vector == arch::flash::DEBUG_EXIT_VECTOR {
             vcpu.handle_debug_exit(frame.epc as u32, &mut host)
         } else {
@@ -508,7 +545,11 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         match outcome {
             ExitOutcome::Resume => {}
             ExitOutcome::GrantFpu => {
-                break (HaltKind::NoFpu, "the guest asked for an FPU the virtual CPU does not have".into())
+                if !host.fpu_reset_done {
+                    // FCSR 0 is every model's reset value.
+                    arch::fpu::reset(0);
+                    host.fpu_reset_done = true;
+                }
             }
             ExitOutcome::Halt(reason) => break (HaltKind::from(&reason), alloc::format!("{reason}")),
         }

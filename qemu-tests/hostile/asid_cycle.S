@@ -1,5 +1,5 @@
 # Guest ASIDs cycled: ROUNDS times through all 256. For each ASID the guest
-# kernel maps useg page 0x00400000 under it (guest TLB slot 16 + ASID % 16,
+# kernel maps useg page 0x00400000 under it (guest TLB slot 1 + ASID % 8,
 # displacing an older ASID's entry) to a page of its own holding a marker of
 # that ASID and round, then reads the page from guest kernel mode
 # (copy_to_user's path) and from guest user mode (a stub mapped global at
@@ -11,7 +11,8 @@
     .equ STUB_VA, 0x00200000
 attack:
     move $s6, $ra
-    # The user stub: one global entry (both halves G) in slot 15.
+    # The user stub: one global entry (both halves G) in slot 0 (slots up to
+    # 8 only: QEMU's 24Kf and 74Kf models have 16 TLB entries).
     PAGE_LO0 user_stub
     mtc0 $t0, $2
     li $t0, 1
@@ -19,8 +20,7 @@ attack:
     li $t0, STUB_VA
     mtc0 $t0, $10
     mtc0 $zero, $5
-    li $t0, 15
-    mtc0 $t0, $0
+    mtc0 $zero, $0
     ehb
     tlbwi
     la $t0, cycle_vectors
@@ -56,8 +56,8 @@ asid_loop:
     mtc0 $t0, $2
     mtc0 $zero, $3
     mtc0 $zero, $5
-    andi $t0, $t6, 15
-    addiu $t0, $t0, 16
+    andi $t0, $t6, 7
+    addiu $t0, $t0, 1
     mtc0 $t0, $0
     ehb
     tlbwi

@@ -5,6 +5,7 @@
 pub mod cp0;
 pub mod cache;
 pub mod flash;
+pub mod fpu;
 pub mod refill;
 pub mod start;
 pub mod tlb;

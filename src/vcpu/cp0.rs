@@ -8,9 +8,10 @@
 //! of the guest's KSEG0 (0x40000000 in the KVM layout); Random at the top
 //! entry and Wired 0 (the PRA's reset values); every other register 0.
 //!
-//! Registers the model does not have (WatchLo/Hi aside, which read as 0 since
-//! Config1.WR is clear) answer `Err(Unimplemented)`: on hardware such an access
-//! is UNDEFINED or reads 0, and the caller decides what to do and log.
+//! Registers the model does not have answer `Err(Unimplemented)`: on hardware
+//! such an access is UNDEFINED (Release 2) or reads 0 (Release 6); the caller
+//! gives the model's `absent_register_reads` and logs. WatchLo/WatchHi exist
+//! as the model says (storage only: no watch exception is raised, as in QEMU).
 //!
 //! Count lives in the timer module: `read` asks a closure for it, and writes
 //! of Count and Compare come back as effects. LLAddr reads 0: guest LL/SC run
@@ -19,7 +20,9 @@
 
 use super::guest_tlb::ENTRY_LO_WRITE_MASK;
 use super::model::VcpuModel;
-use crate::cp0::fields::{Cause, Config0, Context, EBase, EntryHi, EntryLo, HwrEna, Index, PageMask, Status};
+use crate::cp0::fields::{
+    Cause, Config0, Context, EBase, EntryHi, EntryLo, HwrEna, Index, IntCtl, PageMask, Status,
+};
 use crate::cp0::{self, Cp0Reg};
 
 /// The register does not exist in this virtual CPU.
@@ -80,6 +83,8 @@ pub enum WriteEffect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuestMode {
     Kernel,
+    /// KSU = 01, on models that have it: useg and sseg, no CP0 without CU0.
+    Supervisor,
     User,
 }
 
@@ -89,9 +94,14 @@ pub enum GuestMode {
 /// KSEG0, exactly as in QEMU's KVM-layout mode); CPUNum is 0; no WG.
 pub const EBASE_WRITE_MASK: u32 = 0x3fff_f000;
 
-/// Cause bits the guest writes: IP1..0 (software interrupts), IV and DC.
-/// WP is fixed at 0: there are no watch registers.
-pub const CAUSE_WRITE_MASK: u32 = (0b11 << Cause::IP_SHIFT) | Cause::IV.bits() | Cause::DC.bits();
+/// WatchLo bits MTC0 keeps (QEMU: all but bits 2:0).
+const WATCH_LO_KEEP: u32 = !0x7;
+/// WatchHi bits MTC0 sets: G, ASID, Mask (QEMU: 0x40000FF8 plus ASID).
+const WATCH_HI_WRITE_MASK: u32 = 0x4000_0ff8 | (0xff << 16);
+/// WatchHi.M: another pair follows.
+const WATCH_HI_M: u32 = 1 << 31;
+/// The most watch register pairs a model has.
+pub const MAX_WATCH_PAIRS: usize = 8;
 
 /// The guest's CP0 registers.
 #[derive(Clone, Debug)]
@@ -120,6 +130,9 @@ pub struct VirtualCp0 {
     /// KScratch1..6 = selects 2..7.
     kscratch: [u32; 6],
     desave: u32,
+    int_ctl: u32,
+    watch_lo: [u32; MAX_WATCH_PAIRS],
+    watch_hi: [u32; MAX_WATCH_PAIRS],
 }
 
 impl VirtualCp0 {
@@ -146,11 +159,24 @@ impl VirtualCp0 {
             error_epc: 0,
             kscratch: [0; 6],
             desave: 0,
+            int_ctl: model.int_ctl_reset().0,
+            watch_lo: [0; MAX_WATCH_PAIRS],
+            // M in every pair but the last, as QEMU resets them.
+            watch_hi: core::array::from_fn(|pair| {
+                if pair + 1 < model.watch_pairs() as usize {
+                    WATCH_HI_M
+                } else {
+                    0
+                }
+            }),
         }
     }
 
     pub fn model(&self) -> &VcpuModel {
         &self.model
+    }
+    pub fn int_ctl(&self) -> IntCtl {
+        IntCtl(self.int_ctl)
     }
     pub fn status(&self) -> Status {
         self.status
@@ -202,12 +228,18 @@ impl VirtualCp0 {
         self.wired
     }
 
-    /// Kernel when EXL or ERL is set or KSU is kernel (PRA, "Modes of Operation").
+    /// Kernel when EXL or ERL is set or KSU is 00, supervisor for KSU 01,
+    /// user for KSU 10 (PRA, "Modes of Operation"). KSU 11 is reserved; it
+    /// runs as user mode here (QEMU gives it kernel addressing without CP0).
     pub fn guest_mode(&self) -> GuestMode {
-        if self.status.intersects(Status::EXL | Status::ERL) || !self.status.contains(Status::UM) {
+        if self.status.intersects(Status::EXL | Status::ERL) {
             GuestMode::Kernel
-        } else {
+        } else if self.status.contains(Status::UM) {
             GuestMode::User
+        } else if self.status.contains(Status::SM) {
+            GuestMode::Supervisor
+        } else {
+            GuestMode::Kernel
         }
     }
 
@@ -219,7 +251,7 @@ impl VirtualCp0 {
             cp0::ENTRY_LO0 => self.entry_lo[0].bits(),
             cp0::ENTRY_LO1 => self.entry_lo[1].bits(),
             cp0::CONTEXT => self.context.0,
-            cp0::USER_LOCAL => self.user_local,
+            cp0::USER_LOCAL if self.model.has_user_local() => self.user_local,
             cp0::PAGE_MASK => self.page_mask.0,
             cp0::WIRED => self.wired,
             cp0::HW_RENA => self.hwrena.bits(),
@@ -228,11 +260,11 @@ impl VirtualCp0 {
             cp0::ENTRY_HI => self.entry_hi.0,
             cp0::COMPARE => self.compare,
             cp0::STATUS => self.status.bits(),
-            cp0::INT_CTL => self.model.int_ctl().0,
+            cp0::INT_CTL => self.int_ctl,
             cp0::SRS_CTL => 0,
             cp0::CAUSE => self.cause.bits(),
             cp0::EPC => self.epc,
-            cp0::PRID => VcpuModel::PRID_24KC,
+            cp0::PRID => self.model.prid(),
             cp0::EBASE => self.ebase.bits(),
             cp0::CONFIG0 => self.config0.bits(),
             cp0::CONFIG1 => self.model.config1().bits(),
@@ -240,7 +272,11 @@ impl VirtualCp0 {
             cp0::CONFIG3 => self.model.config3().bits(),
             cp0::CONFIG4 => self.model.config4().ok_or(Unimplemented(reg))?.bits(),
             cp0::CONFIG7 => self.model.config7().bits(),
-            cp0::LL_ADDR | cp0::WATCH_LO0 | cp0::WATCH_HI0 => 0,
+            cp0::LL_ADDR => 0,
+            Cp0Reg { reg: 18, sel } if sel < self.model.watch_pairs() => self.watch_lo[sel as usize],
+            Cp0Reg { reg: 19, sel } if sel < self.model.watch_pairs() => self.watch_hi[sel as usize],
+            // No watch registers: read as 0 without WR (the KVM model).
+            cp0::WATCH_LO0 | cp0::WATCH_HI0 if self.model.watch_pairs() == 0 => 0,
             cp0::ERROR_EPC => self.error_epc,
             cp0::DESAVE => self.desave,
             _ => self.kscratch_slot(reg).map(|slot| self.kscratch[slot]).ok_or(Unimplemented(reg))?,
@@ -281,7 +317,7 @@ impl VirtualCp0 {
                 self.context = Context(merge(self.context.0, value, Context::PTE_BASE_MASK));
                 WriteEffect::None
             }
-            cp0::USER_LOCAL => {
+            cp0::USER_LOCAL if self.model.has_user_local() => {
                 let changed = self.user_local != value;
                 self.user_local = value;
                 if changed {
@@ -329,7 +365,7 @@ impl VirtualCp0 {
             }
             cp0::CAUSE => {
                 let old = self.cause;
-                self.cause = Cause::from_bits_retain(merge(old.bits(), value, CAUSE_WRITE_MASK));
+                self.cause = Cause::from_bits_retain(merge(old.bits(), value, self.model.cause_write_mask()));
                 if self.cause != old {
                     WriteEffect::CauseChanged { old, new: self.cause }
                 } else {
@@ -366,6 +402,20 @@ impl VirtualCp0 {
                 self.error_epc = value;
                 WriteEffect::None
             }
+            cp0::INT_CTL => {
+                self.int_ctl = merge(self.int_ctl, value, self.model.int_ctl_write_mask());
+                WriteEffect::None
+            }
+            Cp0Reg { reg: 18, sel } if sel < self.model.watch_pairs() => {
+                self.watch_lo[sel as usize] = value & WATCH_LO_KEEP;
+                WriteEffect::None
+            }
+            Cp0Reg { reg: 19, sel } if sel < self.model.watch_pairs() => {
+                let hi = &mut self.watch_hi[sel as usize];
+                // I/R/W (2:0) are write-one-to-clear and nothing sets them.
+                *hi = (*hi & WATCH_HI_M) | (value & WATCH_HI_WRITE_MASK);
+                WriteEffect::None
+            }
             cp0::DESAVE => {
                 self.desave = value;
                 WriteEffect::None
@@ -373,16 +423,14 @@ impl VirtualCp0 {
             // Read-only here: hardware state or fixed by the model.
             cp0::RANDOM
             | cp0::BAD_VADDR
-            | cp0::INT_CTL
             | cp0::SRS_CTL
             | cp0::PRID
             | cp0::CONFIG1
             | cp0::CONFIG2
             | cp0::CONFIG3
             | cp0::CONFIG7
-            | cp0::LL_ADDR
-            | cp0::WATCH_LO0
-            | cp0::WATCH_HI0 => WriteEffect::None,
+            | cp0::LL_ADDR => WriteEffect::None,
+            cp0::WATCH_LO0 | cp0::WATCH_HI0 if self.model.watch_pairs() == 0 => WriteEffect::None,
             _ => {
                 let slot = self.kscratch_slot(reg).ok_or(Unimplemented(reg))?;
                 self.kscratch[slot] = value;
@@ -427,7 +475,7 @@ impl VirtualCp0 {
     fn refresh_hardware_ip(&mut self) {
         let mut lines = self.external_lines;
         if self.cause.contains(Cause::TI) {
-            lines |= 1 << self.model.int_ctl().ipti();
+            lines |= 1 << self.int_ctl().ipti();
         }
         let ip_hw_mask = 0xfc << Cause::IP_SHIFT;
         let bits = (self.cause.bits() & !ip_hw_mask) | ((lines as u32 & 0xfc) << Cause::IP_SHIFT);

@@ -170,10 +170,17 @@ impl<M: GuestMemory> Vcpu<M> {
     fn mfc0(&mut self, rt: Gpr, reg: Cp0Reg, t: &Trapped, host: &mut impl HostServices) -> Step {
         let value = match self.mfc0_value(reg, host) {
             Ok(value) => value,
-            // Release 6 PRA: reads of unimplemented registers return 0 (R2: UNDEFINED).
+            // Release 6 PRA: reads of unimplemented registers return 0; Release 2
+            // leaves them UNDEFINED and QEMU's CPUs read all ones.
             Err(_) => {
-                self.report(host, t.pc, t.word, format_args!("mfc0 from absent CP0 {reg:?} reads 0"));
-                0
+                let value = self.cp0.model().absent_register_reads();
+                self.report(
+                    host,
+                    t.pc,
+                    t.word,
+                    format_args!("mfc0 from absent CP0 {reg:?} reads {value:#x}"),
+                );
+                value
             }
         };
         self.regs.set(rt, value);
@@ -371,6 +378,8 @@ impl<M: GuestMemory> Vcpu<M> {
             hwr::SYNCI_STEP => HwrEna::SYNCI_STEP,
             hwr::CC => HwrEna::CC,
             hwr::CC_RES => HwrEna::CC_RES,
+            // Without Config3.ULRI, HWREna.ULR cannot be set: user mode gets RI, kernel
+            // mode reads UserLocal, which MTC0 cannot change (QEMU does the same).
             hwr::ULR => HwrEna::ULR,
             _ => return RdhwrOutcome::Reserved,
         };

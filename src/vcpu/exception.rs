@@ -145,10 +145,26 @@ impl VirtualCp0 {
     pub fn vector_for(&self, exception: GuestException) -> u32 {
         let offset = match exception {
             GuestException::TlbRefill { .. } if !self.status.contains(Status::EXL) => REFILL_OFFSET,
-            GuestException::Interrupt if self.cause.contains(Cause::IV) => INTERRUPT_OFFSET,
+            GuestException::Interrupt if self.cause.contains(Cause::IV) => self.interrupt_offset(),
             _ => GENERAL_OFFSET,
         };
         self.exception_base() + offset
+    }
+
+    /// The offset of an interrupt taken with Cause.IV set: 0x200, or with
+    /// IntCtl.VS (vector spacing, in 32-byte units) non-zero and BEV clear,
+    /// one vector per interrupt line: 0x200 + n * spacing for the
+    /// highest-numbered pending, unmasked IPn (PRA "Vectored Interrupt Mode";
+    /// QEMU applies it whatever Config3.VInt says, and so does the monitor:
+    /// VS is writable exactly where QEMU's model has it writable).
+    fn interrupt_offset(&self) -> u32 {
+        let spacing = self.int_ctl().vector_spacing() as u32;
+        if spacing == 0 || self.status.contains(Status::BEV) {
+            return INTERRUPT_OFFSET;
+        }
+        let pending = self.cause.ip() & self.status.im();
+        let vector = if pending == 0 { 0 } else { 7 - pending.leading_zeros() };
+        INTERRUPT_OFFSET + vector * (spacing << 5)
     }
 
     /// Guest ERET: returns the PC to resume at. ERL takes precedence: return
@@ -290,6 +306,28 @@ mod tests {
         let mut n = VirtualCp0::new(VcpuModel::kvm_24kc(Endianness::Big).with_layout(GuestLayout::Native));
         assert_eq!(n.deliver(GuestException::Other(ExcCode::Bp), 0, false), 0xbfc0_0380);
         assert_eq!(n.ebase().base(), 0x8000_0000);
+    }
+
+    #[test]
+    fn vectored_interrupts_space_vectors_by_intctl_vs_on_named_models() {
+        use crate::vcpu::model::CpuName;
+        // QEMU: IV and VS != 0 and BEV clear: 0x200 + n * VS * 32 for the
+        // highest pending unmasked IPn; VS is writable on its named models.
+        let vectored = |name, vs: u32, ip: u32, im: u32| {
+            let mut c = VirtualCp0::new(VcpuModel::named(name, Endianness::Little));
+            c.write(cp0::EBASE, 0x80b6_0000).unwrap();
+            c.write(cp0::STATUS, (im << 8) | 0x11).unwrap();
+            c.write(cp0::INT_CTL, vs << 5).unwrap();
+            c.write(cp0::CAUSE, Cause::IV.bits() | (ip << 8)).unwrap();
+            c.deliver(GuestException::Interrupt, 0x10, false) - 0x40b6_0000
+        };
+        assert_eq!(vectored(CpuName::Mips74Kf, 1, 0b10, 0xff), 0x200 + 32);
+        assert_eq!(vectored(CpuName::Mips74Kf, 4, 0b11, 0xff), 0x200 + 128);
+        // IP1 masked: SW0 is the highest unmasked.
+        assert_eq!(vectored(CpuName::Mips24Kf, 2, 0b11, 0x01), 0x200);
+        assert_eq!(vectored(CpuName::Mips24Kf, 0, 0b10, 0xff), 0x200);
+        // The KVM 24Kc has no writable VS: always 0x200.
+        assert_eq!(vectored(CpuName::Kvm24Kc, 4, 0b10, 0xff), 0x200);
     }
 
     #[test]

@@ -74,9 +74,9 @@ impl HostExit {
 pub enum ExitOutcome {
     /// Enter the guest again at `regs.pc` (call `before_entry` first).
     Resume,
-    /// The guest used the FPU with its virtual Status.CU1 set: give it the
-    /// FPU (its FPU context in the hardware, host Status.CU1 set while it
-    /// runs), then resume at `regs.pc`, which is the instruction to retry.
+    /// The guest used the FPU for the first time with its virtual Status.CU1
+    /// set: give it the FPU (`fpu_owned` is now set, so host Status.CU1
+    /// follows the guest's), then resume at `regs.pc`, the instruction to retry.
     GrantFpu,
     /// Stop running the guest.
     Halt(HaltReason),
@@ -150,17 +150,27 @@ impl<M: GuestMemory> Vcpu<M> {
                     0 => self.run_trapped(exit, host, Self::emulate_privileged),
                     1 if self.cp0.status().contains(Status::CU1) => {
                         self.stats.fpu_granted += 1;
+                        self.fpu_owned = true;
                         self.exit_kind = ExitKind::Special;
                         return ExitOutcome::GrantFpu;
                     }
-                    unit => self.redeliver(GuestException::CoprocessorUnusable { unit }, exit),
+                    unit => {
+                        if unit == 1 {
+                            self.stats.fpu_unusable += 1;
+                        }
+                        self.redeliver(GuestException::CoprocessorUnusable { unit }, exit)
+                    }
                 }
             }
             ExcCode::Ri => {
                 self.stats.resvd_inst += 1;
                 self.run_trapped(exit, host, Self::emulate_reserved);
             }
-            // The virtual 24Kc has neither MSA nor DSP: their instructions are reserved.
+            // DSP disabled (Status.MX clear) is the guest's to handle on a DSP model.
+            ExcCode::DspDis if self.cp0.model().has_dsp() => {
+                self.redeliver_counted(exit, |s| &mut s.resvd_inst)
+            }
+            // No model has MSA, and DSP only where Config3.DSPP says: reserved instructions.
             ExcCode::MsaDis | ExcCode::DspDis => {
                 self.stats.resvd_inst += 1;
                 self.redeliver(RESERVED_INSTRUCTION, exit);

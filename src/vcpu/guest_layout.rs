@@ -5,13 +5,13 @@
 //!
 //! KVM-guest layout (trap-and-emulate.md, "Guest address layout"):
 //!
-//! | guest virtual           | guest kernel mode                  | guest user mode |
-//! | ----------------------- | ---------------------------------- | --------------- |
-//! | 0x00000000-0x3FFFFFFF   | useg, guest TLB                    | useg, guest TLB |
-//! | 0x40000000-0x5FFFFFFF   | guest KSEG0, gpa = gva - 0x40000000 | address error  |
-//! | 0x60000000-0x7FFFFFFF   | guest KSEG2/3, guest TLB           | address error   |
-//! | 0x80000000-0xBFFFFFFF   | real KSEG0/1, emulated, gpa = gva & 0x1FFFFFFF | address error |
-//! | 0xC0000000-0xFFFFFFFF   | address error                      | address error   |
+//! | guest virtual           | guest kernel mode                  | supervisor      | guest user mode |
+//! | ----------------------- | ---------------------------------- | --------------- | --------------- |
+//! | 0x00000000-0x3FFFFFFF   | useg, guest TLB                    | suseg, guest TLB | useg, guest TLB |
+//! | 0x40000000-0x5FFFFFFF   | guest KSEG0, gpa = gva - 0x40000000 | address error  | address error   |
+//! | 0x60000000-0x7FFFFFFF   | guest KSEG2/3, guest TLB           | sseg, guest TLB | address error   |
+//! | 0x80000000-0xBFFFFFFF   | real KSEG0/1, emulated, gpa = gva & 0x1FFFFFFF | address error | address error |
+//! | 0xC0000000-0xFFFFFFFF   | address error                      | address error   | address error   |
 //!
 //! Every boundary is a multiple of 512 MiB, the largest span one guest TLB
 //! entry (two 256 MiB pages) can cover, so no entry straddles two rows.
@@ -38,6 +38,8 @@ pub const REAL_KSEG0_BASE: u32 = 0x8000_0000;
 pub const REAL_KSEG1_BASE: u32 = 0xa000_0000;
 /// The architecture's KSEG2/3: mapped natively, no meaning in the KVM layout.
 pub const REAL_KSEG2_BASE: u32 = 0xc000_0000;
+/// The architecture's KSEG3 (kernel only; KSEG2 below it is supervisor mode's sseg).
+pub const REAL_KSEG3_BASE: u32 = 0xe000_0000;
 /// KSEG0 and KSEG1 both show the low 512 MiB of physical space.
 pub const UNMAPPED_PHYS_MASK: u32 = 0x1fff_ffff;
 /// Where the boot ROM's bootstrap exception vector sits physically
@@ -127,8 +129,23 @@ impl Segment {
         if gva < layout.useg_end() {
             return Segment::Mapped;
         }
-        if let GuestMode::User = mode {
-            return Segment::AddressError;
+        match mode {
+            GuestMode::User => return Segment::AddressError,
+            // sseg: the architecture's KSEG2 (0xC0000000-0xDFFFFFFF), which
+            // the KVM layout shows at 0x60000000-0x7FFFFFFF (QEMU's T&E mode
+            // adds 0x60000000 there, reaching KSEG2 only).
+            GuestMode::Supervisor => {
+                let sseg = match layout {
+                    GuestLayout::KvmUserSegments => GUEST_KSEG2_BASE..REAL_KSEG0_BASE,
+                    GuestLayout::Native => REAL_KSEG2_BASE..REAL_KSEG3_BASE,
+                };
+                return if sseg.start <= gva && gva < sseg.end {
+                    Segment::Mapped
+                } else {
+                    Segment::AddressError
+                };
+            }
+            GuestMode::Kernel => {}
         }
         if let Some((guest_phys, view)) = real_kseg01(gva) {
             return Segment::Unmapped { guest_phys, view };
@@ -215,6 +232,23 @@ mod tests {
         ] {
             assert_eq!(u(gva), Segment::AddressError, "{gva:#x}");
         }
+    }
+
+    #[test]
+    fn supervisor_mode_reaches_suseg_and_sseg_only() {
+        // PRA: suseg (useg) and sseg (KSEG2) mapped, everything else an address error.
+        let s = |gva| Segment::of(KVM, gva, GuestMode::Supervisor);
+        for gva in [0x0000_0000, 0x3fff_ffff, 0x6000_0000, 0x7fff_ffff] {
+            assert_eq!(s(gva), Segment::Mapped, "{gva:#x}");
+        }
+        for gva in [0x4000_0000, 0x5fff_ffff, 0x8000_0000, 0xa000_0000, 0xbfff_ffff, 0xc000_0000] {
+            assert_eq!(s(gva), Segment::AddressError, "{gva:#x}");
+        }
+        let n = |gva| Segment::of(GuestLayout::Native, gva, GuestMode::Supervisor);
+        assert_eq!(n(0xc000_0000), Segment::Mapped);
+        assert_eq!(n(0xdfff_ffff), Segment::Mapped);
+        assert_eq!(n(0xe000_0000), Segment::AddressError);
+        assert_eq!(n(0x8000_0000), Segment::AddressError);
     }
 
     #[test]

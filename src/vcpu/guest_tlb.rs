@@ -586,7 +586,8 @@ mod tests {
 
     #[test]
     fn tlb_size_bounds() {
-        assert_eq!(GuestTlb::new(31).err(), Some(BadTlbSize(31)));
+        assert_eq!(GuestTlb::new(15).err(), Some(BadTlbSize(15)));
+        assert_eq!(GuestTlb::new(16).unwrap().len(), 16);
         assert_eq!(GuestTlb::new(65).err(), Some(BadTlbSize(65)));
         assert_eq!(GuestTlb::new(32).unwrap().len(), 32);
         assert_eq!(GuestTlb::new(32).unwrap().read(32), Err(IndexOutOfRange { index: 32, entries: 32 }));

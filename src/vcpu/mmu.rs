@@ -101,7 +101,11 @@ pub enum MmuError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableId {
     Kernel,
-    User { guest_asid: u8 },
+    /// Supervisor mode's table: suseg and sseg of the current guest ASID.
+    Supervisor,
+    User {
+        guest_asid: u8,
+    },
 }
 
 /// What the MMU holds and has done.
@@ -176,6 +180,10 @@ pub struct GuestMmu {
     kernel: TaggedTable,
     /// The kernel table may hold mappings of the current guest ASID.
     kernel_has_asid_specific: bool,
+    /// Supervisor mode (KSU = 01) reaches suseg and sseg only; its table,
+    /// like the kernel's, serves the current guest ASID.
+    supervisor: TaggedTable,
+    supervisor_has_asid_specific: bool,
     users: UserTables,
     guest_asid: u8,
     tags: HostTags,
@@ -194,7 +202,7 @@ impl GuestMmu {
         if user_table_cache == 0 {
             return Err(MmuError::NoUserTableCache);
         }
-        let tables = user_table_cache + 1;
+        let tables = user_table_cache + 2;
         if tables > SpaceIdSet::CAPACITY {
             return Err(MmuError::TooManyTables { tables, most: SpaceIdSet::CAPACITY });
         }
@@ -202,7 +210,7 @@ impl GuestMmu {
             AllocatorError::Width(bits) => MmuError::BadIdWidth(bits),
             AllocatorError::OutOfMemory => MmuError::OutOfMemory,
         })?;
-        let needed = user_table_cache + 2;
+        let needed = user_table_cache + 3;
         if ids.capacity() < needed {
             return Err(MmuError::TooFewHostIds { needed, available: ids.capacity() });
         }
@@ -212,11 +220,14 @@ impl GuestMmu {
             Ok(TaggedTable { table, tag })
         };
         let kernel = tagged()?;
+        let supervisor = tagged()?;
         let first_user = tagged()?;
         Ok(GuestMmu {
             ram,
             kernel,
             kernel_has_asid_specific: false,
+            supervisor,
+            supervisor_has_asid_specific: false,
             users: UserTables::new(user_table_cache, 0, first_user),
             guest_asid: 0,
             tags,
@@ -273,17 +284,19 @@ impl GuestMmu {
     pub fn flush_all(&mut self) -> HostTlbFlush {
         self.kernel.table.flush_all();
         self.kernel_has_asid_specific = false;
+        self.supervisor.table.flush_all();
+        self.supervisor_has_asid_specific = false;
         for user in self.users.tables_mut() {
             user.table.flush_all();
         }
         // The whole host TLB goes: a new generation costs nothing more.
-        self.ids.new_generation(&live_ids(&self.kernel, &self.users));
+        self.ids.new_generation(&live_ids(&self.kernel, &self.supervisor, &self.users));
         self.renew_live_tags();
         HostTlbFlush::All
     }
 
     pub fn stats(&self) -> MmuStats {
-        let tables = core::iter::once(&self.kernel).chain(self.users.tables());
+        let tables = [&self.kernel, &self.supervisor].into_iter().chain(self.users.tables());
         let (mut mapped_pages, mut table_bytes) = (0, 0);
         for tagged in tables {
             let stats = tagged.table.stats();
@@ -306,15 +319,18 @@ impl GuestMmu {
         MmuSummary { tags: self.tags, stats: self.stats(), generation: self.ids.generation() }
     }
 
-    /// Every GVA table the refill handler may be given: the kernel's and
-    /// each cached user table.
+    /// Every GVA table the refill handler may be given: the kernel's, the
+    /// supervisor's and each cached user table.
     pub fn gva_tables(&self) -> impl Iterator<Item = &NativeGvaTable> {
-        core::iter::once(&self.kernel.table).chain(self.users.tables().map(|tagged| &tagged.table))
+        [&self.kernel.table, &self.supervisor.table]
+            .into_iter()
+            .chain(self.users.tables().map(|tagged| &tagged.table))
     }
 
     fn table(&self, table: TableId) -> Option<&TaggedTable> {
         match table {
             TableId::Kernel => Some(&self.kernel),
+            TableId::Supervisor => Some(&self.supervisor),
             TableId::User { guest_asid } => self.users.get(guest_asid),
         }
     }
@@ -322,6 +338,7 @@ impl GuestMmu {
     fn table_mut(&mut self, table: TableId) -> Option<&mut TaggedTable> {
         match table {
             TableId::Kernel => Some(&mut self.kernel),
+            TableId::Supervisor => Some(&mut self.supervisor),
             TableId::User { guest_asid } => self.users.get_mut(guest_asid),
         }
     }
@@ -329,6 +346,7 @@ impl GuestMmu {
     fn current_table(&self, mode: GuestMode) -> &TaggedTable {
         match mode {
             GuestMode::Kernel => &self.kernel,
+            GuestMode::Supervisor => &self.supervisor,
             GuestMode::User => self.users.current(),
         }
     }
@@ -408,6 +426,7 @@ impl GuestMmu {
             let in_faulting_pair = page & !(PAIR_SIZE - 1) == faulting_pair;
             let table = match mode {
                 GuestMode::Kernel => &mut self.kernel.table,
+                GuestMode::Supervisor => &mut self.supervisor.table,
                 GuestMode::User => &mut self.users.current_mut().table,
             };
             if !in_faulting_pair && (wanted.is_none() || table.mapping(page).is_some()) {
@@ -416,8 +435,12 @@ impl GuestMmu {
             match wanted {
                 Some(Mapping { pte, scope }) => {
                     table.map_page(page, pte, scope)?;
-                    if mode == GuestMode::Kernel && scope == Scope::AsidSpecific {
-                        self.kernel_has_asid_specific = true;
+                    if scope == Scope::AsidSpecific {
+                        match mode {
+                            GuestMode::Kernel => self.kernel_has_asid_specific = true,
+                            GuestMode::Supervisor => self.supervisor_has_asid_specific = true,
+                            GuestMode::User => {}
+                        }
                     }
                 }
                 None => {
@@ -431,7 +454,7 @@ impl GuestMmu {
     /// Carries every table's tag into a new generation that kept its id.
     fn renew_live_tags(&mut self) {
         let ids = &self.ids;
-        for tagged in core::iter::once(&mut self.kernel).chain(self.users.tables_mut()) {
+        for tagged in [&mut self.kernel, &mut self.supervisor].into_iter().chain(self.users.tables_mut()) {
             tagged.tag = ids.renew(tagged.tag);
         }
     }
@@ -440,8 +463,8 @@ impl GuestMmu {
     /// When the generation is used up the live tables keep their ids in the
     /// next one, and the caller must flush the whole host TLB.
     fn fresh_tag(&mut self) -> (SpaceTag, HostTlbFlush) {
-        let (kernel, users) = (&self.kernel, &self.users);
-        let (tag, flush) = self.ids.allocate(|| live_ids(kernel, users));
+        let (kernel, supervisor, users) = (&self.kernel, &self.supervisor, &self.users);
+        let (tag, flush) = self.ids.allocate(|| live_ids(kernel, supervisor, users));
         if flush != HostTlbFlush::Nothing {
             self.renew_live_tags();
         }
@@ -563,6 +586,9 @@ impl GuestMemory for GuestMmu {
         if kernel_holds_it && Self::drop_range(&mut self.kernel.table, start, end) {
             named_all &= stale.insert(self.kernel.tag.id);
         }
+        if kernel_holds_it && Self::drop_range(&mut self.supervisor.table, start, end) {
+            named_all &= stale.insert(self.supervisor.tag.id);
+        }
         if in_useg {
             for (guest_asid, tagged) in self.users.entries_mut() {
                 let holds_it = displaced.global || guest_asid == displaced.asid;
@@ -590,6 +616,9 @@ impl GuestMemory for GuestMmu {
         if stale.contains(self.kernel.tag.id) {
             flush = flush.and(self.retag(TableId::Kernel));
         }
+        if stale.contains(self.supervisor.tag.id) {
+            flush = flush.and(self.retag(TableId::Supervisor));
+        }
         let stale_users: alloc::vec::Vec<u8> = self
             .users
             .entries_mut()
@@ -614,6 +643,11 @@ impl GuestMemory for GuestMmu {
             self.kernel_has_asid_specific = false;
             self.stats.kernel_flushes += 1;
             flush = self.retag(TableId::Kernel);
+        }
+        if self.supervisor_has_asid_specific {
+            self.supervisor.table.flush_non_global();
+            self.supervisor_has_asid_specific = false;
+            flush = flush.and(self.retag(TableId::Supervisor));
         }
         flush.and(self.switch_user_table(new))
     }
@@ -668,9 +702,9 @@ impl GuestMemory for GuestMmu {
 }
 
 /// The ids of every table, live in the host TLB's eyes.
-fn live_ids(kernel: &TaggedTable, users: &UserTables) -> SpaceIdSet {
+fn live_ids(kernel: &TaggedTable, supervisor: &TaggedTable, users: &UserTables) -> SpaceIdSet {
     let mut live = SpaceIdSet::new();
-    for tagged in core::iter::once(kernel).chain(users.tables()) {
+    for tagged in [kernel, supervisor].into_iter().chain(users.tables()) {
         // `GuestMmu::new` checked that every table fits in a set.
         let fits = live.insert(tagged.tag.id);
         debug_assert!(fits);

@@ -52,7 +52,7 @@ pub use fast_exit::FastResume;
 pub use guest_layout::GuestLayout;
 pub use guest_tlb::{Displaced, GuestTlb, Lookup, PageSize, TlbEntry, TlbHit, TlbWrite};
 pub use host::{AccessKind, FaultResolution, GuestMemory, HostServices};
-pub use model::{Endianness, VcpuModel};
+pub use model::{CpuName, Endianness, HostCapabilities, Unbackable, VcpuModel};
 pub use state::{GuestRegs, Vcpu, VcpuError, EXCEPTION_LOOP_LIMIT, LINUX_KVM_GUEST_TIMER_HZ};
 pub use stats::ExitStats;
 pub use timer::{GuestTimer, TimerRates};

@@ -100,6 +100,9 @@ pub struct Vcpu<M: GuestMemory> {
     /// Dynamic translation (see `dyntrans`): rewrite emulated data-cache
     /// operations to NOPs in guest memory. On by default.
     pub dyntrans: bool,
+    /// The guest has the hardware FPU: given at its first FPU instruction
+    /// with Status.CU1 set, kept from then on (nothing else uses the FPU).
+    pub fpu_owned: bool,
     pub(super) timer: GuestTimer,
     pub(super) isa: GuestIsa,
     /// The LLbit of LL/SC pairs the monitor emulates (to monitor-served
@@ -133,6 +136,7 @@ impl<M: GuestMemory> Vcpu<M> {
             exit_costs: ExitCosts::default(),
             fast_exits: true,
             dyntrans: true,
+            fpu_owned: false,
             timer: GuestTimer::new(rates, host.host_count()),
             isa,
             ll_bit: false,
@@ -201,6 +205,22 @@ impl<M: GuestMemory> Vcpu<M> {
 
     /// Delivers an interrupt if the guest's Status lets one in now; it is
     /// taken before the instruction at the resume PC.
+    /// Status bits the host CPU carries while this guest runs, beyond user
+    /// mode and interrupts: CU1 once the guest owns the FPU and enables it, FR
+    /// as the guest sets it, MX (DSP) as the guest sets it on a DSP model.
+    pub fn hardware_status_bits(&self) -> Status {
+        let guest = self.cp0.status();
+        let writable = self.cp0.model().status_write_mask();
+        let mut bits = guest & writable & (Status::FR | Status::MX);
+        if !self.cp0.model().has_dsp() {
+            bits.remove(Status::MX);
+        }
+        if self.fpu_owned && guest.contains(Status::CU1) {
+            bits.insert(Status::CU1);
+        }
+        bits
+    }
+
     pub(super) fn deliver_pending_interrupt(&mut self) {
         if self.cp0.pending_interrupt() {
             self.stats.guest_interrupts += 1;

@@ -37,6 +37,9 @@ exit_stats! {
     cp0_fast,
     /// FPU handed to the guest on first use.
     fpu_granted,
+    /// FPU instructions with the guest's own Status.CU1 clear: CpU(1)
+    /// delivered to the guest (its lazy FPU switch, or FPU emulation without one).
+    fpu_unusable,
     /// TLB Modified exits.
     tlbmod,
     /// TLB load/fetch exits (the refill handler found an invalid PTE).

@@ -60,7 +60,10 @@ cp0_register!(config0, set_config0, 16, 0);
 cp0_register!(config1, set_config1, 16, 1);
 cp0_register!(config2, set_config2, 16, 2);
 cp0_register!(config3, set_config3, 16, 3);
+cp0_register!(config7, set_config7, 16, 7);
 cp0_register!(ll_addr, set_ll_addr, 17, 0);
+cp0_register!(watch_lo0, set_watch_lo0, 18, 0);
+cp0_register!(watch_hi0, set_watch_hi0, 19, 0);
 cp0_register!(error_epc, set_error_epc, 30, 0);
 
 /// Status (CP0 12) bits.
@@ -70,11 +73,14 @@ pub mod status {
     pub const ERL: u32 = 1 << 2;
     /// KSU = 0b10: user mode.
     pub const UM: u32 = 1 << 4;
+    /// KSU = 0b01: supervisor mode.
+    pub const SM: u32 = 1 << 3;
     pub const KSU_MASK: u32 = 3 << 3;
     pub const IM_SHIFT: u32 = 8;
     pub const BEV: u32 = 1 << 22;
     pub const CU0: u32 = 1 << 28;
     pub const CU1: u32 = 1 << 29;
+    pub const FR: u32 = 1 << 26;
 
     /// The interrupt-mask bit of hardware line `ip` (0..=7).
     pub const fn im(ip: u32) -> u32 {
@@ -118,6 +124,7 @@ pub mod exc {
     pub const CPU: u32 = 11;
     pub const OV: u32 = 12;
     pub const TR: u32 = 13;
+    pub const FPE: u32 = 15;
 
     /// The manual's mnemonic for an exception code.
     pub fn name(code: u32) -> &'static str {
@@ -136,6 +143,7 @@ pub mod exc {
             CPU => "CpU",
             OV => "Ov",
             TR => "Tr",
+            FPE => "FPE",
             _ => "?",
         }
     }

@@ -240,6 +240,20 @@ user_kseg:
     bal     u_exit
     move    $a0, $zero
 
+    .globl user_sseg_read
+user_sseg_read:                     # exit with the first word of the process's sseg page
+    lui     $t0, 0x6000
+    lw      $a0, 0x1000($t0)
+    bal     u_exit
+    nop
+
+    .globl user_sseg
+user_sseg:                          # 0x60000000: sseg in supervisor mode (guest TLB), AdEL in user mode
+    lui     $t0, 0x6000
+    lw      $t1, 0($t0)
+    bal     u_exit
+    move    $a0, $zero
+
 # ---- small probes for the self-tests ----
     .globl user_cop0
 user_cop0:                          # MFC0 from user mode: Coprocessor Unusable
@@ -394,6 +408,8 @@ extern "C" {
     static user_memsum: u8;
     static user_hello: u8;
     static user_kseg: u8;
+    static user_sseg: u8;
+    static user_sseg_read: u8;
     static user_spin: u8;
     static user_cop0: u8;
     static user_break: u8;
@@ -419,6 +435,11 @@ pub const HEAP_END: u32 = 0x1040_0000;
 /// Stack: the pages just below `STACK_TOP`.
 pub const STACK_TOP: u32 = 0x3fff_f000;
 pub const STACK_PAGES: u32 = 2;
+/// A page every process has in sseg (supervisor mode's segment, the
+/// architecture's KSEG2, seen at 0x60000000 up in this layout).
+pub const SSEG_PAGE: u32 = 0x6000_1000;
+/// The first word of that page.
+pub const SSEG_MARK: u32 = 0x5e65_0001;
 
 /// A built-in program: a name and an entry point in the user image.
 #[derive(Clone, Copy)]
@@ -447,6 +468,16 @@ pub const PROGRAMS: &[Program] = &[
         entry: entry_of!(user_spin),
     },
     Program { name: "kseg", help: "touch 0x40000000 from user mode (killed)", entry: entry_of!(user_kseg) },
+    Program {
+        name: "sseg-read",
+        help: "exit with the word at 0x60001000 (supervisor only; killed in user mode)",
+        entry: entry_of!(user_sseg_read),
+    },
+    Program {
+        name: "sseg",
+        help: "touch 0x60000000 (sseg: supervisor only; killed)",
+        entry: entry_of!(user_sseg),
+    },
     Program { name: "cop0", help: "MFC0 from user mode (killed)", entry: entry_of!(user_cop0) },
     Program { name: "break", help: "BREAK from user mode (killed)", entry: entry_of!(user_break) },
     Program { name: "rdhwr", help: "RDHWR CC from user mode", entry: entry_of!(user_rdhwr) },

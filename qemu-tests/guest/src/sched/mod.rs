@@ -19,7 +19,8 @@ use crate::trap::{self, Caught, TrapFrame};
 pub use fault::user_exception;
 use process::retire;
 pub use process::{
-    for_each_process, kill, reap_exited, spawn, spawn_quiet, wait_exit, Process, State, MAX_PROCESSES,
+    for_each_process, kill, reap_exited, spawn, spawn_quiet, spawn_supervisor_quiet, wait_exit, Process,
+    State, MAX_PROCESSES,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

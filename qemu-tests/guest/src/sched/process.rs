@@ -74,15 +74,21 @@ impl From<MapError> for SpawnError {
 
 /// Creates a ready process running `program`; returns its pid.
 pub fn spawn(program: &'static Program) -> Result<u32, SpawnError> {
-    spawn_with(program, false)
+    spawn_with(program, false, status::UM)
 }
 
 /// As `spawn`, but a fatal exception is not reported on the console.
 pub fn spawn_quiet(program: &'static Program) -> Result<u32, SpawnError> {
-    spawn_with(program, true)
+    spawn_with(program, true, status::UM)
 }
 
-fn spawn_with(program: &'static Program, quiet: bool) -> Result<u32, SpawnError> {
+/// As `spawn_quiet`, the process in supervisor mode (KSU = 01): suseg and
+/// sseg reachable, CP0 not (for the self-tests of CPUs that have it).
+pub fn spawn_supervisor_quiet(program: &'static Program) -> Result<u32, SpawnError> {
+    spawn_with(program, true, status::SM)
+}
+
+fn spawn_with(program: &'static Program, quiet: bool, mode: u32) -> Result<u32, SpawnError> {
     let space = build_space()?;
     critical(|| {
         let scheduler = scheduler();
@@ -95,7 +101,7 @@ fn spawn_with(program: &'static Program, quiet: bool) -> Result<u32, SpawnError>
         let mut frame = TrapFrame::zeroed();
         frame.epc = program.entry();
         frame.regs[reg::SP] = user::STACK_TOP - 16;
-        frame.status = user_status();
+        frame.status = process_status(mode);
         scheduler.processes[slot] = Process {
             pid,
             state: State::Ready,
@@ -110,11 +116,11 @@ fn spawn_with(program: &'static Program, quiet: bool) -> Result<u32, SpawnError>
     })
 }
 
-/// User mode with interrupts and the timer enabled; no coprocessor access
-/// (CU0 clear, so CP0 instructions raise Coprocessor Unusable). EXL is set
-/// so the ERET that enters the process switches to user mode.
-fn user_status() -> u32 {
-    status::UM | status::IE | status::im(timer::line()) | status::EXL
+/// `mode` (KSU: user or supervisor) with interrupts and the timer enabled;
+/// no coprocessor access (CU0 clear, so CP0 instructions raise Coprocessor
+/// Unusable). EXL is set so the ERET that enters the process switches mode.
+fn process_status(mode: u32) -> u32 {
+    mode | status::IE | status::im(timer::line()) | status::EXL
 }
 
 fn build_space() -> Result<AddressSpace, SpawnError> {
@@ -143,6 +149,11 @@ fn populate(space: &mut AddressSpace) -> Result<(), MapError> {
     for page in 1..=user::STACK_PAGES {
         space.map_new(user::STACK_TOP - page * PAGE_SIZE, pte::VALID | pte::DIRTY | pte::CACHEABLE)?;
     }
+    // One page in sseg (this layout's 0x60000000 up), which only a process
+    // in supervisor mode reaches; it starts with `user::SSEG_MARK`.
+    let frame = space.map_new(user::SSEG_PAGE, pte::VALID | pte::DIRTY | pte::CACHEABLE)?;
+    // SAFETY: a fresh frame of ours.
+    unsafe { (crate::mm::physical_to_kernel(frame) as *mut u32).write_volatile(user::SSEG_MARK) };
     Ok(())
 }
 

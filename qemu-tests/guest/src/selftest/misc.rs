@@ -121,35 +121,42 @@ fn interrupts(suite: &mut Suite) {
 }
 
 /// How a built-in program ended.
-struct Ended {
-    pid: u32,
-    code: i32,
+pub(super) struct Ended {
+    pub(super) pid: u32,
+    pub(super) code: i32,
     /// The exception that killed it.
-    fault: Option<Caught>,
+    pub(super) fault: Option<Caught>,
 }
 
 impl Ended {
     /// The ExcCode that killed it (u32::MAX if it exited normally).
-    fn killed_by(&self) -> u32 {
+    pub(super) fn killed_by(&self) -> u32 {
         self.fault.map_or(u32::MAX, |fault| fault.exc_code())
     }
 
-    fn bad_vaddr(&self) -> u32 {
+    pub(super) fn bad_vaddr(&self) -> u32 {
         self.fault.map_or(0, |fault| fault.bad_vaddr)
     }
 
-    fn exited_with(&self, code: i32) -> bool {
+    pub(super) fn exited_with(&self, code: i32) -> bool {
         self.fault.is_none() && self.code == code
     }
 }
 
-/// Runs a built-in program (quietly) until it ends.
+/// Runs a built-in program (quietly) in user mode until it ends.
 fn run_program(name: &str) -> Ended {
+    run_program_in(name, false)
+}
+
+/// Runs a built-in program (quietly) in user or supervisor mode until it ends.
+pub(super) fn run_program_in(name: &str, supervisor: bool) -> Ended {
     let failed = Ended { pid: 0, code: i32::MIN, fault: None };
     let Some(program) = user::find(name) else {
         return failed;
     };
-    let Ok(pid) = sched::spawn_quiet(program) else {
+    let spawned =
+        if supervisor { sched::spawn_supervisor_quiet(program) } else { sched::spawn_quiet(program) };
+    let Ok(pid) = spawned else {
         return failed;
     };
     match sched::wait_exit(pid) {

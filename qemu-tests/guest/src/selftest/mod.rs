@@ -8,6 +8,7 @@
 
 mod board;
 mod cp0_regs;
+mod cpu_model;
 mod exceptions;
 mod mapped;
 mod misc;
@@ -55,6 +56,18 @@ impl Suite {
     /// A check group that does not apply to this board: one line saying why.
     pub fn skip(&mut self, name: &str, board: &str, why: &str) {
         println!("SKIP {name}: skipped on {board} ({why})");
+    }
+
+    /// Records a value that differs from one CPU model to another: the
+    /// native run on QEMU's model of the CPU is its oracle (the differential
+    /// compares `SEEN` lines like `PASS` lines).
+    pub fn seen(&mut self, name: &str, value: u32) {
+        println!("SEEN {name} {value:#010x}");
+    }
+
+    /// As `seen`, for a yes/no fact about `item`.
+    pub fn seen_flag(&mut self, name: &str, item: &str, value: bool) {
+        println!("SEEN {name}_{item} {}", if value { "yes" } else { "no" });
     }
 
     fn pass(&mut self, name: &str) {
@@ -108,5 +121,6 @@ pub fn run() {
     translation::run(&mut suite);
     misc::run(&mut suite);
     board::run(&mut suite);
+    cpu_model::run(&mut suite);
     println!("selftest: {} passed, {} failed", suite.passed, suite.failed);
 }

@@ -2,7 +2,7 @@
 //! the general exception handler calls.
 
 pub mod frame;
-mod vectors;
+pub(crate) mod vectors;
 
 use core::ptr::{addr_of, addr_of_mut};
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -31,7 +31,7 @@ pub fn install() {
     );
 }
 
-fn write_vector(offset: u32, code: &[u8], room: usize) {
+pub(crate) fn write_vector(offset: u32, code: &[u8], room: usize) {
     assert!(code.len() <= room, "vector code too large");
     let target = (EBASE + offset) as usize as *mut u8;
     // SAFETY: guest physical 0..0x1000 is reserved for the vectors.
@@ -97,8 +97,8 @@ extern "C" fn trap_entry(frame: *mut TrapFrame) -> *mut TrapFrame {
     let trap = unsafe { &mut *frame };
     let code = cause::exc_code(trap.cause);
     // Status was saved with EXL set by the exception; KSU still tells the
-    // mode the CPU trapped from.
-    let from_user = trap.status & status::UM != 0;
+    // mode the CPU trapped from (processes run in user or supervisor mode).
+    let from_user = trap.status & status::KSU_MASK != 0;
     if code == exc::INT {
         return interrupt(frame);
     }

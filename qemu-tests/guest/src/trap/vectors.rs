@@ -83,7 +83,7 @@ general_vector_end:
     .globl general_exception
 general_exception:
     mfc0    $k0, $12
-    andi    $k0, $k0, 0x10          # Status.KSU user bit: trapped from user?
+    andi    $k0, $k0, 0x18          # Status.KSU: trapped from a process (user or supervisor)?
     beqz    $k0, 1f
     addiu   $k1, $sp, -{size}       # (delay slot) kernel: frame on this stack
     lui     $k1, %hi(current_user_frame)
@@ -130,7 +130,7 @@ general_exception:
     sw      $k0, {bad_vaddr}($k1)
     mfc0    $k0, $12
     sw      $k0, {status}($k1)
-    andi    $k0, $k0, 0x10
+    andi    $k0, $k0, 0x18          # from a process: switch to the trap stack
     beqz    $k0, 2f
     addiu   $sp, $k1, -16           # (delay slot) kernel: stack below the frame
     lui     $sp, %hi(trap_stack_top)
@@ -224,7 +224,7 @@ pub fn general_code() -> &'static [u8] {
     unsafe { span(&general_vector_start, &general_vector_end) }
 }
 
-unsafe fn span(start: &u8, end: &u8) -> &'static [u8] {
+pub(crate) unsafe fn span(start: &u8, end: &u8) -> &'static [u8] {
     let start = start as *const u8;
     let length = end as *const u8 as usize - start as usize;
     core::slice::from_raw_parts(start, length)

@@ -218,12 +218,13 @@ fn bad_configurations_are_refused() {
     assert_eq!(GuestMmu::new(ram(), 0, HostTags::ASIDS).err(), Some(MmuError::NoUserTableCache));
     assert_eq!(
         GuestMmu::new(ram(), 3, tags(2)).err(),
-        Some(MmuError::TooFewHostIds { needed: 5, available: 3 })
+        Some(MmuError::TooFewHostIds { needed: 6, available: 3 })
     );
     assert!(GuestMmu::new(ram(), 3, tags(3)).is_ok());
-    assert!(GuestMmu::new(ram(), 15, HostTags::ASIDS).is_ok());
+    // The kernel and supervisor tables and the user tables all fit in one id set.
+    assert!(GuestMmu::new(ram(), 14, HostTags::ASIDS).is_ok());
     assert_eq!(
-        GuestMmu::new(ram(), 16, HostTags::ASIDS).err(),
+        GuestMmu::new(ram(), 15, HostTags::ASIDS).err(),
         Some(MmuError::TooManyTables { tables: 17, most: 16 })
     );
     assert_eq!(GuestMmu::new(ram(), 1, tags(0)).err(), Some(MmuError::BadIdWidth(0)));

@@ -67,7 +67,7 @@ fn reference(
     let deliver = |e| Err(FaultResolution::Deliver(e));
     let through_tlb = match (mode, gva) {
         (_, 0..=0x3fff_ffff) => true,
-        (GuestMode::Kernel, 0x6000_0000..=0x7fff_ffff) => true,
+        (GuestMode::Kernel | GuestMode::Supervisor, 0x6000_0000..=0x7fff_ffff) => true,
         (GuestMode::Kernel, 0x4000_0000..=0x5fff_ffff) => {
             let guest_phys = gva - 0x4000_0000;
             if guest_phys >= RAM_BYTES {
@@ -154,6 +154,7 @@ impl HostTlb {
     fn refill(&mut self, mmu: &GuestMmu, mode: GuestMode, gva: u32, rng: &mut XorShift64) {
         let table = match mode {
             GuestMode::Kernel => TableId::Kernel,
+            GuestMode::Supervisor => TableId::Supervisor,
             GuestMode::User => TableId::User { guest_asid: mmu.guest_asid() },
         };
         let vpn2 = gva & !0x1fff;
@@ -185,7 +186,7 @@ struct Counts {
 fn access(mmu: &mut GuestMmu, tlb: &GuestTlb, host: &mut HostTlb, rng: &mut XorShift64, counts: &mut Counts) {
     let gva = random_gva(rng, tlb);
     let kind = [AccessKind::Load, AccessKind::Store, AccessKind::Fetch][rng.below(3) as usize];
-    let mode = if rng.chance(2) { GuestMode::Kernel } else { GuestMode::User };
+    let mode = [GuestMode::Kernel, GuestMode::Supervisor, GuestMode::User][rng.below(3) as usize];
     access_at(mmu, tlb, host, (gva, kind, mode), rng, counts);
 }
 
