@@ -239,22 +239,18 @@ core::arch::global_asm!(
     .set noreorder
     .set noat
     .section .text.vectors, "ax"
-    .globl vi_stub1_start
-    .globl vi_stub1_end
-vi_stub1_start:
+    .macro vi_stub n
+    .globl vi_stub\n\()_start
+    .globl vi_stub\n\()_end
+vi_stub\n\()_start:
     lui     $k0, %hi(vi_common)
     addiu   $k0, $k0, %lo(vi_common)
     jr      $k0
-    li      $k1, 1
-vi_stub1_end:
-    .globl vi_stub2_start
-    .globl vi_stub2_end
-vi_stub2_start:
-    lui     $k0, %hi(vi_common)
-    addiu   $k0, $k0, %lo(vi_common)
-    jr      $k0
-    li      $k1, 2
-vi_stub2_end:
+    li      $k1, \n
+vi_stub\n\()_end:
+    .endm
+    vi_stub 1
+    vi_stub 2
 vi_common:
     lui     $k0, %hi(VI_TAKEN)
     sw      $k1, %lo(VI_TAKEN)($k0)
