@@ -8,6 +8,9 @@ our guest OS, stored in the flash, runs its selftest to the end;
 contained (Release 2 CPUs; Release 6 contains it with Config5.SBRI, and its
 selftest passes there too); corrupt images stop in the stub with a clear
 line. On malta-el, Linux placed beside the flash in RAM boots to its shell.
+On boston-i6500 the boot image is a U-Boot FIT (`scripts/image
+boston-i6500`): QEMU's Boston boots it through -kernel, as U-Boot's bootm
+would, to our guest OS's shell.
 
     qemu-tests/flash_smoke.py [board ...]
 """
@@ -95,14 +98,37 @@ def linux_from_flash():
         linux_smoke.run(c, "uname -r", r"^5\.10\.")
 
 
+def guest_os_from_fit(name):
+    image = harness.build_fit(name, guest=harness.build_guest(name))
+    with harness.Console(harness.fit_command(name, image)) as c:
+        c.expect(rf"^mipsvisor \S+ on {name}: ", timeout=60)
+        c.expect(r'^cmdline: "on_halt=exit"$', timeout=10)
+        c.expect(r"guest> ", timeout=60, partial=True)
+        out = c.command("echo hi")
+        assert out.strip() == "hi", f"echo hi printed {out!r}"
+        c.send("halt\n")
+        c.expect(r"guest: halted", timeout=30)
+        c.expect_exit("wait-masked")
+
+
+# Boards whose boot image is a U-Boot FIT.
+FIT_BOARDS = ["boston-i6500"]
+
+
 def main():
-    boards = sys.argv[1:] or BOARDS
+    asked = sys.argv[1:] or BOARDS + FIT_BOARDS
+    boards = [name for name in asked if name not in FIT_BOARDS]
     runner = harness.Runner()
+    for name in [name for name in asked if name in FIT_BOARDS]:
+        runner.check(f"{name}/guest-os-from-fit", guest_os_from_fit, name)
     for name in boards:
         runner.check(f"{name}/sdbbp-from-flash", sdbbp_selftest_from_flash, name)
         runner.check(f"{name}/sdbbp-in-monitor", sdbbp_in_the_monitor_is_reported, name)
         runner.check(f"{name}/kernel-boot-sdbbp-line", kernel_boot_says_whether_sdbbp_is_contained, name)
         runner.check(f"{name}/guest-os-from-flash", guest_os_from_flash, name)
+    if not boards:
+        runner.finish()
+        return
     first = boards[0]
     runner.check(f"{first}/bad-magic", corrupt_image_is_refused, first, HEADER_OFFSET,
                  r"no mipsvisor image header \(bad magic\)")

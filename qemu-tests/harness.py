@@ -138,6 +138,23 @@ def build_flash(name, out=None, guest=None, guest_in_ram=None, append=""):
     return _lib("build_flash", name, out, *options)
 
 
+def build_fit(name, guest=None, out=None):
+    """The monitor for a Boston board, with `guest` built in, as a U-Boot FIT
+    (scripts/lib.sh build_fit); returns the image's path."""
+    out = out or str(ROOT / "target" / "fit" / f"{name}-test.fit")
+    return _lib("build_fit", name, out, guest or "")
+
+
+def fit_command(name, image, append=""):
+    """QEMU booting a FIT through -kernel, the monitor's words as bootargs
+    (`on_halt=exit` first, semihosting on, so a halt ends QEMU)."""
+    b = board(name)
+    return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-semihosting-config", "enable=on,target=native",
+            "-kernel", image, "-append", with_on_halt(append)]
+
+
 def loader_args(guest):
     """QEMU's generic loader putting the file `guest` in RAM where the
     monitor looks for a guest too big for the flash (or on Boston, whose

@@ -138,3 +138,65 @@ flash_qemu_command() {
 guest_load_phys=0x04000000
 # A guest larger than this goes beside the flash in RAM, not into it.
 flash_guest_max_bytes=$((3 << 20))
+
+# build_fit BOARD OUT [GUEST_ELF]: the monitor for a Boston board, with
+# GUEST_ELF built in, as a U-Boot FIT image at OUT: the monitor as a raw
+# kernel image (load and entry from its ELF) and the board's device tree
+# (QEMU's own for the board, dumped), one configuration compatible with
+# "img,boston" (what U-Boot and QEMU's Boston select). Prints OUT.
+build_fit() {
+    local board=$1 out=$2 elf tmp load entry
+    elf=$(build_monitor "$board" "${3:-}")
+    ensure_commands mkimage:u-boot-tools dtc:device-tree-compiler
+    ensure_binutils
+    tmp=$(mktemp -d)
+    # The first loadable segment's address; the raw image starts there (objcopy fills gaps).
+    load=$(readelf -lW "$elf" | awk '$1 == "LOAD" { print $3; exit }')
+    entry=$(readelf -hW "$elf" | awk '/Entry point address/ { print $4 }')
+    mips64el-linux-gnuabi64-objcopy -O binary "$elf" "$tmp/monitor.bin" || die "objcopy of $elf failed"
+    # QEMU writes the device tree it would give the board's kernel, then stops.
+    "$(board_field "$board" qemu)" -M "$(board_field "$board" machine),dumpdtb=$tmp/board.dtb" \
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -display none \
+        -kernel "$elf" >/dev/null 2>&1 || true
+    [ -s "$tmp/board.dtb" ] || die "QEMU did not dump the $board device tree"
+    fit_cells() { printf '0x%08x 0x%08x' $(( $1 >> 32 & 0xffffffff )) $(( $1 & 0xffffffff )); }
+    cat > "$tmp/image.its" <<ITS
+/dts-v1/;
+/ {
+    description = "mipsvisor for $board";
+    #address-cells = <2>;
+    images {
+        monitor {
+            description = "mipsvisor";
+            data = /incbin/("monitor.bin");
+            type = "kernel";
+            arch = "mips";
+            os = "linux";
+            compression = "none";
+            load = <$(fit_cells "$load")>;
+            entry = <$(fit_cells "$entry")>;
+        };
+        fdt {
+            description = "$board device tree";
+            data = /incbin/("board.dtb");
+            type = "flat_dt";
+            arch = "mips";
+            compression = "none";
+        };
+    };
+    configurations {
+        default = "boston";
+        boston {
+            description = "mipsvisor on $board";
+            kernel = "monitor";
+            fdt = "fdt";
+            compatible = "img,boston";
+        };
+    };
+};
+ITS
+    mkdir -p "$(dirname "$out")"
+    (cd "$tmp" && mkimage -f image.its "$out" >&2) || die "mkimage failed for $board"
+    rm -rf "$tmp"
+    echo "$out"
+}
