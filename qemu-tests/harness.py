@@ -145,14 +145,11 @@ def build_fit(name, guest=None, out=None):
     return _lib("build_fit", name, out, guest or "")
 
 
-def fit_command(name, image, append=""):
-    """QEMU booting a FIT through -kernel, the monitor's words as bootargs
-    (`on_halt=exit` first, semihosting on, so a halt ends QEMU)."""
-    b = board(name)
-    return [b["qemu"], "-M", b["machine"], "-cpu", b["cpu"], "-m", str(b["ram_mib"]),
-            "-display", "none", "-monitor", "none", "-serial", "stdio",
-            "-semihosting-config", "enable=on,target=native",
-            "-kernel", image, "-append", with_on_halt(append)]
+def build_srec(name, guest=None, out=None):
+    """The monitor for a Malta board, with `guest` built in, as S-records
+    for YAMON (scripts/lib.sh build_srec); returns the file's path."""
+    out = out or str(ROOT / "target" / "srec" / f"{name}-test.srec")
+    return _lib("build_srec", name, out, guest or "")
 
 
 def loader_args(guest):

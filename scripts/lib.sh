@@ -200,3 +200,18 @@ ITS
     rm -rf "$tmp"
     echo "$out"
 }
+
+# build_srec BOARD OUT [GUEST_ELF]: the monitor for a 32-bit Malta board,
+# with GUEST_ELF built in, as Motorola S-records (S3 data, S7 start address)
+# for YAMON's `load` then `go`. Prints OUT.
+build_srec() {
+    local board=$1 out=$2 elf
+    elf=$(build_monitor "$board" "${3:-}")
+    ensure_binutils
+    case $(board_field "$board" target) in
+        *64*) die "S-records carry 32-bit addresses: $board's monitor is a 64-bit image" ;;
+    esac
+    mkdir -p "$(dirname "$out")"
+    mips-linux-gnu-objcopy -O srec --srec-forceS3 "$elf" "$out" || die "objcopy -O srec of $elf failed"
+    echo "$out"
+}
