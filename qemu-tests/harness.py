@@ -145,6 +145,11 @@ def build_fit(name, guest=None, out=None):
     return _lib("build_fit", name, out, guest or "")
 
 
+def build_bundle(out, kernel, initramfs="", cmdline=""):
+    """A guest bundle (scripts/lib.sh build_bundle); returns its path."""
+    return _lib("build_bundle", out, kernel, initramfs, cmdline)
+
+
 def build_srec(name, guest=None, out=None):
     """The monitor for a Malta board, with `guest` built in, as S-records
     for YAMON (scripts/lib.sh build_srec); returns the file's path."""

@@ -104,14 +104,24 @@ board_qemu_args() {
         -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" "$@"
 }
 
-# build_mkflash: builds the host tool that makes flash images (tools/mkflash.rs)
-# and prints its path. Built from outside the tree, as scripts/host-test says why.
-build_mkflash() {
+# build_host_tool NAME: builds a host tool (tools/NAME.rs) and prints its
+# path. Built from outside the tree, as scripts/host-test says why.
+build_host_tool() {
     local host
     host=$(rustc -vV | sed -n 's/^host: //p')
     (cd / && cargo +nightly build --release --manifest-path "$root/Cargo.toml" --features host-tools \
-        --bin mkflash --target "$host" >&2) || die "mkflash build failed"
-    echo "$root/target/$host/release/mkflash"
+        --bin "$1" --target "$host" >&2) || die "$1 build failed"
+    echo "$root/target/$host/release/$1"
+}
+
+# build_bundle OUT KERNEL_ELF [INITRAMFS [CMDLINE]]: a guest bundle (tools/mkbundle.rs); prints OUT.
+build_bundle() {
+    local out=$1 kernel=$2 initramfs=${3:-} cmdline=${4:-} tool
+    tool=$(build_host_tool mkbundle)
+    mkdir -p "$(dirname "$out")"
+    "$tool" "$out" --kernel "$kernel" ${initramfs:+--initramfs "$initramfs"} ${cmdline:+--cmdline "$cmdline"} >&2 ||
+        die "guest bundle failed"
+    echo "$out"
 }
 
 # build_flash BOARD OUT [mkflash options: --append WORDS, --guest ELF,
@@ -121,7 +131,7 @@ build_flash() {
     local board=$1 out=$2 elf mkflash
     shift 2
     elf=$(build_monitor "$board")
-    mkflash=$(build_mkflash)
+    mkflash=$(build_host_tool mkflash)
     mkdir -p "$(dirname "$out")"
     "$mkflash" "$elf" "$out" --ram-mib "$(board_field "$board" ram_mib)" "$@" >&2 ||
         die "flash image for $board failed"
