@@ -8,11 +8,18 @@ our guest OS, stored in the flash, runs its selftest to the end;
 contained (Release 2 CPUs; Release 6 contains it with Config5.SBRI, and its
 selftest passes there too); corrupt images stop in the stub with a clear
 line. On malta-el, Linux placed beside the flash in RAM boots to its shell.
+On boston-i6500 the boot image is a U-Boot FIT (`scripts/image
+boston-i6500`): QEMU's Boston boots it through -kernel, as U-Boot's bootm
+would, to our guest OS's shell. The S-records for YAMON (`scripts/image
+malta-el --srec`) are decoded by GNU objcopy and booted through QEMU's
+-kernel, whose boot stub passes arguments as YAMON's `go` does.
 
     qemu-tests/flash_smoke.py [board ...]
 """
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import harness
@@ -95,14 +102,61 @@ def linux_from_flash():
         linux_smoke.run(c, "uname -r", r"^5\.10\.")
 
 
+def guest_os_from_fit(name):
+    image = harness.build_fit(name, guest=harness.build_guest(name))
+    with harness.Console(harness.qemu_command(name, image)) as c:
+        c.expect(rf"^mipsvisor \S+ on {name}: ", timeout=60)
+        c.expect(r'^cmdline: "on_halt=exit"$', timeout=10)
+        c.expect(r"guest> ", timeout=60, partial=True)
+        out = c.command("echo hi")
+        assert out.strip() == "hi", f"echo hi printed {out!r}"
+        c.send("halt\n")
+        c.expect(r"guest: halted", timeout=30)
+        c.expect_exit("wait-masked")
+
+
+def guest_os_from_srec(name, tmp_dir):
+    """YAMON's view of the S-records: GNU objcopy decodes them (the data and
+    the S7 start address) and ld places the bytes at their address; QEMU's
+    -kernel then starts them with YAMON's argument protocol."""
+    srec = harness.build_srec(name, guest=harness.build_guest(name))
+    binary, elf = Path(tmp_dir) / "monitor.bin", Path(tmp_dir) / "monitor.elf"
+    start = re.search(r"^S7[0-9A-F]{2}([0-9A-F]{8})", Path(srec).read_text(), re.M)
+    assert start, "no S7 start-address record"
+    first = re.search(r"^S3[0-9A-F]{2}([0-9A-F]{8})", Path(srec).read_text(), re.M).group(1)
+    little = harness.board(name)["target"].startswith("mipsel")
+    subprocess.run(["mips-linux-gnu-objcopy", "-I", "srec", "-O", "binary", srec, str(binary)], check=True)
+    subprocess.run(["mips-linux-gnu-ld", "-EL" if little else "-EB", "-b", "binary",
+                    f"--section-start=.data=0x{first}", "-e", f"0x{start.group(1)}", str(binary), "-o", str(elf)],
+                   check=True)
+    with harness.Console(harness.qemu_command(name, str(elf))) as c:
+        c.expect(rf"^mipsvisor \S+ on {name}: ", timeout=60)
+        c.expect(r"guest> ", timeout=60, partial=True)
+        out = c.command("echo hi")
+        assert out.strip() == "hi", f"echo hi printed {out!r}"
+        c.send("halt\n")
+        c.expect(r"guest: halted", timeout=30)
+        c.expect_exit("wait-masked")
+
+
+# Boards whose boot image is a U-Boot FIT.
+FIT_BOARDS = ["boston-i6500"]
+
+
 def main():
-    boards = sys.argv[1:] or BOARDS
+    asked = sys.argv[1:] or BOARDS + FIT_BOARDS
+    boards = [name for name in asked if name not in FIT_BOARDS]
     runner = harness.Runner()
+    for name in [name for name in asked if name in FIT_BOARDS]:
+        runner.check(f"{name}/guest-os-from-fit", guest_os_from_fit, name)
     for name in boards:
         runner.check(f"{name}/sdbbp-from-flash", sdbbp_selftest_from_flash, name)
         runner.check(f"{name}/sdbbp-in-monitor", sdbbp_in_the_monitor_is_reported, name)
         runner.check(f"{name}/kernel-boot-sdbbp-line", kernel_boot_says_whether_sdbbp_is_contained, name)
         runner.check(f"{name}/guest-os-from-flash", guest_os_from_flash, name)
+    if not boards:
+        runner.finish()
+        return
     first = boards[0]
     runner.check(f"{first}/bad-magic", corrupt_image_is_refused, first, HEADER_OFFSET,
                  r"no mipsvisor image header \(bad magic\)")
@@ -112,6 +166,8 @@ def main():
                  r"image segment checksum mismatch \(corrupt image\)")
     if "malta-el" in boards:
         runner.check("malta-el/linux-from-flash", linux_from_flash)
+        with tempfile.TemporaryDirectory() as tmp:
+            runner.check("malta-el/guest-os-from-srec", guest_os_from_srec, "malta-el", tmp)
     runner.finish()
 
 

@@ -138,6 +138,25 @@ def build_flash(name, out=None, guest=None, guest_in_ram=None, append=""):
     return _lib("build_flash", name, out, *options)
 
 
+def build_fit(name, guest=None, out=None):
+    """The monitor for a Boston board, with `guest` built in, as a U-Boot FIT
+    (scripts/lib.sh build_fit); returns the image's path."""
+    out = out or str(ROOT / "target" / "fit" / f"{name}-test.fit")
+    return _lib("build_fit", name, out, guest or "")
+
+
+def build_bundle(out, kernel, initramfs="", cmdline=""):
+    """A guest bundle (scripts/lib.sh build_bundle); returns its path."""
+    return _lib("build_bundle", out, kernel, initramfs, cmdline)
+
+
+def build_srec(name, guest=None, out=None):
+    """The monitor for a Malta board, with `guest` built in, as S-records
+    for YAMON (scripts/lib.sh build_srec); returns the file's path."""
+    out = out or str(ROOT / "target" / "srec" / f"{name}-test.srec")
+    return _lib("build_srec", name, out, guest or "")
+
+
 def loader_args(guest):
     """QEMU's generic loader putting the file `guest` in RAM where the
     monitor looks for a guest too big for the flash (or on Boston, whose

@@ -129,6 +129,56 @@ def more_ram_than_the_window_fails_clearly():
             assert re.search(r"beyond the guest's RAM; guest gets [DI]BE", logged), f"monitor log: {logged!r}"
 
 
+def split_kernel_and_initramfs(mode):
+    """A stock split Linux: vmlinux without a built-in initramfs and its
+    initramfs apart. Natively QEMU's -initrd hands it over (the reference);
+    under the monitor one guest bundle (scripts/bundle) carries both and the
+    monitor names the initramfs with rd_start=/rd_size=."""
+    with tempfile.TemporaryDirectory() as tmp:
+        split_session(mode, Path(tmp))
+
+
+def split_session(mode, tmp):
+    images = linux_images()
+    if mode == "native":
+        command = harness.native_guest_command(BOARD, images["vmlinux"], append="console=ttyS0",
+                                               extra=["-initrd", images["initramfs"], *QEMU_EXTRA])
+    else:
+        bundle = harness.build_bundle(str(tmp / "linux.bundle"), images["vmlinux"], images["initramfs"],
+                                      "console=ttyS0")
+        monitor = harness.build_monitor(BOARD, guest="")
+        command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} --",
+                                       extra=["-initrd", bundle, *QEMU_EXTRA], check=harness.suite_check())
+    with harness.Console(command) as c:
+        if mode == "monitor":
+            size = Path(images["initramfs"]).stat().st_size
+            c.expect(rf"^mipsvisor: guest initramfs at guest physical 0x[0-9a-f]+, {size} bytes$", timeout=60)
+        c.expect(re.escape(READY), timeout=300)
+        c.expect(PROMPT, timeout=60, partial=True)
+        run(c, "cat /proc/cmdline", r"rd_start=0x4[0-9a-f]{7} rd_size=\d+" if mode == "monitor" else r"console=ttyS0")
+        run(c, "ls /", r"\bproc\b")
+        c.send("poweroff\n")
+        c.expect(r"reboot: Power down", timeout=60)
+        if mode == "monitor":
+            c.expect_exit("power-off")
+
+
+def corrupt_bundle_is_refused():
+    """A bundle whose initramfs was damaged is refused, naming the part."""
+    images = linux_images()
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(harness.build_bundle(str(Path(tmp) / "linux.bundle"), images["vmlinux"], images["initramfs"]))
+        data = bytearray(bundle.read_bytes())
+        data[-100] ^= 0xff
+        bundle.write_bytes(bytes(data))
+        monitor = harness.build_monitor(BOARD, guest="")
+        command = harness.qemu_command(BOARD, monitor, append=f"{MONITOR_OPTIONS} --", extra=["-initrd", str(bundle)])
+        with harness.Console(command) as c:
+            c.expect(r"^mipsvisor: refusing the initrd guest bundle: part 1 \(initramfs\) fails its checksum",
+                     timeout=60)
+            c.expect_exit("monitor-stop")
+
+
 def main():
     args = sys.argv[1:]
     modes = ["native", "monitor"]
@@ -139,7 +189,9 @@ def main():
     runner = harness.Runner()
     for mode in modes:
         runner.check(f"linux/{mode}/shell", shell_session, mode)
+        runner.check(f"linux/{mode}/split-kernel-and-initramfs", split_kernel_and_initramfs, mode)
     if "monitor" in modes:
+        runner.check("linux/monitor/corrupt-bundle-refused", corrupt_bundle_is_refused)
         runner.check("linux/monitor/too-much-ram-fails-clearly", more_ram_than_the_window_fails_clearly)
     runner.finish()
 

@@ -104,14 +104,24 @@ board_qemu_args() {
         -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" "${semihosting_args[@]}" "$@"
 }
 
-# build_mkflash: builds the host tool that makes flash images (tools/mkflash.rs)
-# and prints its path. Built from outside the tree, as scripts/host-test says why.
-build_mkflash() {
+# build_host_tool NAME: builds a host tool (tools/NAME.rs) and prints its
+# path. Built from outside the tree, as scripts/host-test says why.
+build_host_tool() {
     local host
     host=$(rustc -vV | sed -n 's/^host: //p')
     (cd / && cargo +nightly build --release --manifest-path "$root/Cargo.toml" --features host-tools \
-        --bin mkflash --target "$host" >&2) || die "mkflash build failed"
-    echo "$root/target/$host/release/mkflash"
+        --bin "$1" --target "$host" >&2) || die "$1 build failed"
+    echo "$root/target/$host/release/$1"
+}
+
+# build_bundle OUT KERNEL_ELF [INITRAMFS [CMDLINE]]: a guest bundle (tools/mkbundle.rs); prints OUT.
+build_bundle() {
+    local out=$1 kernel=$2 initramfs=${3:-} cmdline=${4:-} tool
+    tool=$(build_host_tool mkbundle)
+    mkdir -p "$(dirname "$out")"
+    "$tool" "$out" --kernel "$kernel" ${initramfs:+--initramfs "$initramfs"} ${cmdline:+--cmdline "$cmdline"} >&2 ||
+        die "guest bundle failed"
+    echo "$out"
 }
 
 # build_flash BOARD OUT [mkflash options: --append WORDS, --guest ELF,
@@ -121,7 +131,7 @@ build_flash() {
     local board=$1 out=$2 elf mkflash
     shift 2
     elf=$(build_monitor "$board")
-    mkflash=$(build_mkflash)
+    mkflash=$(build_host_tool mkflash)
     mkdir -p "$(dirname "$out")"
     "$mkflash" "$elf" "$out" --ram-mib "$(board_field "$board" ram_mib)" "$@" >&2 ||
         die "flash image for $board failed"
@@ -138,3 +148,80 @@ flash_qemu_command() {
 guest_load_phys=0x04000000
 # A guest larger than this goes beside the flash in RAM, not into it.
 flash_guest_max_bytes=$((3 << 20))
+
+# build_fit BOARD OUT [GUEST_ELF]: the monitor for a Boston board, with
+# GUEST_ELF built in, as a U-Boot FIT image at OUT: the monitor as a raw
+# kernel image (load and entry from its ELF) and the board's device tree
+# (QEMU's own for the board, dumped), one configuration compatible with
+# "img,boston" (what U-Boot and QEMU's Boston select). Prints OUT.
+build_fit() {
+    local board=$1 out=$2 elf tmp load entry
+    elf=$(build_monitor "$board" "${3:-}")
+    ensure_commands mkimage:u-boot-tools dtc:device-tree-compiler
+    ensure_binutils
+    tmp=$(mktemp -d)
+    # The first loadable segment's address; the raw image starts there (objcopy fills gaps).
+    load=$(readelf -lW "$elf" | awk '$1 == "LOAD" { print $3; exit }')
+    entry=$(readelf -hW "$elf" | awk '/Entry point address/ { print $4 }')
+    mips64el-linux-gnuabi64-objcopy -O binary "$elf" "$tmp/monitor.bin" || die "objcopy of $elf failed"
+    # QEMU writes the device tree it would give the board's kernel, then stops.
+    "$(board_field "$board" qemu)" -M "$(board_field "$board" machine),dumpdtb=$tmp/board.dtb" \
+        -cpu "$(board_field "$board" cpu)" -m "$(board_field "$board" ram_mib)" -display none \
+        -kernel "$elf" >/dev/null 2>&1 || true
+    [ -s "$tmp/board.dtb" ] || die "QEMU did not dump the $board device tree"
+    fit_cells() { printf '0x%08x 0x%08x' $(( $1 >> 32 & 0xffffffff )) $(( $1 & 0xffffffff )); }
+    cat > "$tmp/image.its" <<ITS
+/dts-v1/;
+/ {
+    description = "mipsvisor for $board";
+    #address-cells = <2>;
+    images {
+        monitor {
+            description = "mipsvisor";
+            data = /incbin/("monitor.bin");
+            type = "kernel";
+            arch = "mips";
+            os = "linux";
+            compression = "none";
+            load = <$(fit_cells "$load")>;
+            entry = <$(fit_cells "$entry")>;
+        };
+        fdt {
+            description = "$board device tree";
+            data = /incbin/("board.dtb");
+            type = "flat_dt";
+            arch = "mips";
+            compression = "none";
+        };
+    };
+    configurations {
+        default = "boston";
+        boston {
+            description = "mipsvisor on $board";
+            kernel = "monitor";
+            fdt = "fdt";
+            compatible = "img,boston";
+        };
+    };
+};
+ITS
+    mkdir -p "$(dirname "$out")"
+    (cd "$tmp" && mkimage -f image.its "$out" >&2) || die "mkimage failed for $board"
+    rm -rf "$tmp"
+    echo "$out"
+}
+
+# build_srec BOARD OUT [GUEST_ELF]: the monitor for a 32-bit Malta board,
+# with GUEST_ELF built in, as Motorola S-records (S3 data, S7 start address)
+# for YAMON's `load` then `go`. Prints OUT.
+build_srec() {
+    local board=$1 out=$2 elf
+    elf=$(build_monitor "$board" "${3:-}")
+    ensure_binutils
+    case $(board_field "$board" target) in
+        *64*) die "S-records carry 32-bit addresses: $board's monitor is a 64-bit image" ;;
+    esac
+    mkdir -p "$(dirname "$out")"
+    mips-linux-gnu-objcopy -O srec --srec-forceS3 "$elf" "$out" || die "objcopy -O srec of $elf failed"
+    echo "$out"
+}

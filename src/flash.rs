@@ -183,13 +183,7 @@ impl fmt::Display for FlashError {
 
 /// The sum the stub checks: the wrapping sum of the bytes as words in the
 /// target's order (zero-padded to a word).
-pub fn checksum(bytes: &[u8], endian: Endian) -> u32 {
-    bytes.chunks(4).fold(0u32, |sum, chunk| {
-        let mut word = [0u8; 4];
-        word[..chunk.len()].copy_from_slice(chunk);
-        sum.wrapping_add(endian.read_word(word))
-    })
-}
+pub use crate::loader::bundle::word_checksum as checksum;
 
 fn round_up4(n: usize) -> usize {
     (n + 3) & !3

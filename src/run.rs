@@ -4,11 +4,15 @@
 use core::fmt;
 use core::ptr::NonNull;
 
+use alloc::string::String;
 use mipsvisor::cp0::{self, fields::Cause};
 use mipsvisor::devices::{self, DeviceAccess};
 use mipsvisor::exit_status::HaltKind;
 use mipsvisor::isa::{FpuConditions, GuestIsa, Width};
-use mipsvisor::loader::{BootBlock, GuestExpectations, GuestImage};
+use mipsvisor::loader::bundle::{self, Bundle};
+use mipsvisor::loader::{
+    BootBlock, GuestExpectations, GuestImage, LoadedRange, BOOT_BLOCK_BYTES, BOOT_BLOCK_PHYS,
+};
 use mipsvisor::uasm::Endian;
 use mipsvisor::vcpu::fast_exit::host_hwrena;
 use mipsvisor::vcpu::mmu::{GuestMmu, GuestRam, GuestRamWindow, HostTags, HostTlbFlush};
@@ -266,6 +270,36 @@ fn guest_run_status<M: GuestMemory>(vcpu: &Vcpu<M>) -> usize {
         as usize
 }
 
+/// Puts a bundle's initramfs at the top of guest RAM and returns the guest's
+/// command line: the bundle's, the initramfs words, then the monitor's own
+/// guest words (the last of a repeated word wins in Linux).
+fn bundle_cmdline(bundle: Bundle, ram: &mut [u8], loaded: &[LoadedRange], words: &str) -> String {
+    let mut parts: alloc::vec::Vec<String> = bundle.cmdline.map(String::from).into_iter().collect();
+    if let Some(initramfs) = bundle.initramfs {
+        let after =
+            loaded.iter().map(|r| r.phys.end).chain([BOOT_BLOCK_PHYS + BOOT_BLOCK_BYTES]).max().unwrap_or(0);
+        let range = u32::try_from(initramfs.len())
+            .ok()
+            .and_then(|bytes| bundle::initramfs_placement(after, bytes, ram.len() as u32))
+            .unwrap_or_else(|| {
+                stop(format_args!(
+                    "refusing the guest bundle: its initramfs ({} bytes) does not fit in guest RAM above the kernel",
+                    initramfs.len()
+                ))
+            });
+        ram[range.start as usize..range.end as usize].copy_from_slice(initramfs);
+        println!(
+            "mipsvisor: guest initramfs at guest physical {:#x}, {} bytes",
+            range.start,
+            initramfs.len()
+        );
+        parts.push(bundle::initramfs_words(&range));
+    }
+    parts.push(String::from(words));
+    parts.retain(|part| !part.is_empty());
+    parts.join(" ")
+}
+
 /// The guest's CPU: `vcpu=NAME`, or the board's default model.
 fn choose_vcpu_model(boot: &Boot, endianness: Endianness) -> VcpuModel {
     let host = HostCapabilities {
@@ -407,10 +441,18 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
     let endian = Endian::native();
     let isa = if boot.cpu.isa.release == 6 { GuestIsa::Mips32r6 } else { GuestIsa::Mips32r2 };
     let expect = GuestExpectations { board: boot.board.name, endian, isa, ram_bytes: window.bytes };
-    let image = GuestImage::parse(&source.bytes, expect)
+    let bundle = bundle::is_bundle(&source.bytes).then(|| {
+        Bundle::parse(&source.bytes)
+            .unwrap_or_else(|e| stop(format_args!("refusing the {} guest bundle: {e}", source.origin)))
+    });
+    let kernel = bundle.map_or(&source.bytes[..], |bundle| bundle.kernel);
+    let image = GuestImage::parse(kernel, expect)
         .unwrap_or_else(|e| stop(format_args!("refusing the {} guest image: {e}", source.origin)));
     let loaded = image.load_into(ram).unwrap_or_else(|e| stop(format_args!("cannot load the guest: {e}")));
-    let cmdline = boot.info.guest_cmdline();
+    let mut cmdline = boot.info.guest_cmdline();
+    if let Some(bundle) = bundle {
+        cmdline = bundle_cmdline(bundle, ram, &loaded.ranges, &cmdline);
+    }
     let boot_regs = BootBlock { image_name: source.origin, cmdline: &cmdline }
         .write_into(ram, endian, &loaded.ranges)
         .unwrap_or_else(|e| stop(format_args!("cannot write the guest's boot arguments: {e:?}")));

@@ -66,8 +66,13 @@ fn read_monitor(data: &[u8]) -> Result<Monitor, String> {
 }
 
 /// A guest ELF without its symbols and debug sections: what a loader reads
-/// (program headers and segments) up to the end of the last segment.
+/// (program headers and segments) up to the end of the last segment; a
+/// guest bundle unchanged.
 fn stripped(data: &[u8]) -> Result<Vec<u8>, String> {
+    // A guest bundle is stored as it is (its kernel part checksummed with it).
+    if mipsvisor::loader::bundle::is_bundle(data) {
+        return Ok(data.to_vec());
+    }
     let file = ElfBytes::<AnyEndian>::minimal_parse(data).map_err(|e| format!("guest is not an ELF: {e}"))?;
     let phdrs_end = file.ehdr.e_phoff as usize + file.ehdr.e_phnum as usize * file.ehdr.e_phentsize as usize;
     let segments_end = file

@@ -18,6 +18,7 @@
 //!   ignored, so a stripped image or a broken section table still loads.
 
 mod bootblock;
+pub mod bundle;
 mod error;
 mod expect;
 mod image;
