@@ -102,17 +102,22 @@ def linux_from_flash():
         linux_smoke.run(c, "uname -r", r"^5\.10\.")
 
 
+def shell_then_halt(c):
+    """Our guest OS's shell answers, and its halt ends QEMU with its status."""
+    c.expect(r"guest> ", timeout=60, partial=True)
+    out = c.command("echo hi")
+    assert out.strip() == "hi", f"echo hi printed {out!r}"
+    c.send("halt\n")
+    c.expect(r"guest: halted", timeout=30)
+    c.expect_exit("wait-masked")
+
+
 def guest_os_from_fit(name):
     image = harness.build_fit(name, guest=harness.build_guest(name))
     with harness.Console(harness.qemu_command(name, image)) as c:
         c.expect(rf"^mipsvisor \S+ on {name}: ", timeout=60)
         c.expect(r'^cmdline: "on_halt=exit"$', timeout=10)
-        c.expect(r"guest> ", timeout=60, partial=True)
-        out = c.command("echo hi")
-        assert out.strip() == "hi", f"echo hi printed {out!r}"
-        c.send("halt\n")
-        c.expect(r"guest: halted", timeout=30)
-        c.expect_exit("wait-masked")
+        shell_then_halt(c)
 
 
 def guest_os_from_srec(name, tmp_dir):
@@ -131,12 +136,7 @@ def guest_os_from_srec(name, tmp_dir):
                    check=True)
     with harness.Console(harness.qemu_command(name, str(elf))) as c:
         c.expect(rf"^mipsvisor \S+ on {name}: ", timeout=60)
-        c.expect(r"guest> ", timeout=60, partial=True)
-        out = c.command("echo hi")
-        assert out.strip() == "hi", f"echo hi printed {out!r}"
-        c.send("halt\n")
-        c.expect(r"guest: halted", timeout=30)
-        c.expect_exit("wait-masked")
+        shell_then_halt(c)
 
 
 # Boards whose boot image is a U-Boot FIT.
