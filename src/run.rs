@@ -46,8 +46,6 @@ struct Host {
     console: GuestConsole,
     /// The FPU was cleared for the guest (at its first FPU grant).
     fpu_reset_done: bool,
-    /// The guest's Status.FR at this exit: which FPR view its FPU branches read.
-    guest_fr64: bool,
 }
 
 /// The real GT-64120's registers, for the virtual chipset only.
@@ -195,9 +193,9 @@ impl HostServices for Host {
         Cause::from_bits_retain(mfc0!(cp0::CAUSE)).ip() & DEVICE_LINES
     }
 
-    fn fpu_conditions(&mut self) -> FpuConditions {
+    fn fpu_conditions(&mut self, fr64: bool) -> FpuConditions {
         // Asked only while the guest owns the FPU, so the hardware holds its state.
-        arch::fpu::conditions(self.guest_fr64)
+        arch::fpu::conditions(fr64)
     }
 
     fn idle_until_interrupt(&mut self, guest_im: u8) {
@@ -480,7 +478,6 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         reset_requested: false,
         power_off: None,
         fpu_reset_done: false,
-        guest_fr64: false,
         chipset: (boot.board.platform == mipsvisor::board::Platform::Malta)
             .then(|| devices::Chipset::boot(&mut RealGt, Endian::native())),
         refusals: devices::RefusalLog::default(),
@@ -578,7 +575,6 @@ pub fn run(boot: &'static Boot, source: GuestSource) -> ! {
         vcpu.regs.gpr[0] = 0;
         vcpu.regs.hi = frame.hi as u32;
         vcpu.regs.lo = frame.lo as u32;
-        host.guest_fr64 = vcpu.cp0.status().contains(mipsvisor::cp0::fields::Status::FR);
         let outcome = if frame.vector == arch::flash::DEBUG_EXIT_VECTOR {
             vcpu.handle_debug_exit(frame.epc as u32, &mut host)
         } else {

@@ -428,7 +428,9 @@ impl<M: GuestMemory> Vcpu<M> {
             }
         };
         let fpu = match branch {
-            Branch::FpCondition { .. } | Branch::FpRegister { .. } => host.fpu_conditions(),
+            Branch::FpCondition { .. } | Branch::FpRegister { .. } => {
+                host.fpu_conditions(self.cp0.status().contains(Status::FR))
+            }
             _ => FpuConditions::default(),
         };
         branch_outcome(&branch, exit.epc, &self.regs, &fpu).map_err(|error| {

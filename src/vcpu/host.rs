@@ -120,7 +120,8 @@ pub trait HostServices {
     /// The guest's FPU branch conditions (FCSR, FPR bit 0), for resolving an
     /// FPU branch whose delay slot trapped. Only asked while the guest owns
     /// the FPU, since an FPU branch without it raises CpU itself.
-    fn fpu_conditions(&mut self) -> FpuConditions;
+    /// `fr64` is the guest's Status.FR: which view of the FPRs it has.
+    fn fpu_conditions(&mut self, fr64: bool) -> FpuConditions;
     /// Idles the CPU until the host timer fires or a device line in
     /// `guest_im` (the guest's Status.IM, Cause.IP layout) rises: the guest
     /// executed WAIT with nothing pending, and only an interrupt its IM

@@ -237,7 +237,7 @@ impl HostServices for FakeHost {
         self.lines
     }
 
-    fn fpu_conditions(&mut self) -> FpuConditions {
+    fn fpu_conditions(&mut self, _fr64: bool) -> FpuConditions {
         self.fpu
     }
 
