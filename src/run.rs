@@ -324,6 +324,15 @@ fn choose_vcpu_model(boot: &Boot, endianness: Endianness) -> VcpuModel {
         model.tlb_entries(),
         if model.has_fpu() { "yes" } else { "no" }
     );
+    if model.has_fpu() && arch::fpu::fir() != model.fir() {
+        println!(
+            "mipsvisor: vcpu={}: the guest reads this {}'s FIR {:#010x}, not the model's {:#010x} (CFC1 does not trap)",
+            name.name(),
+            boot.cpu.model,
+            arch::fpu::fir(),
+            model.fir()
+        );
+    }
     model
 }
 

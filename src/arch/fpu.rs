@@ -43,6 +43,19 @@ pub fn reset(fcsr: u32) {
     });
 }
 
+/// FIR, the FPU's implementation register (read-only; the guest reads it
+/// directly, since CFC1 does not trap while it owns the FPU).
+pub fn fir() -> u32 {
+    with_cu1(false, || {
+        let fir: u32;
+        // SAFETY: reads an FPU control register only.
+        unsafe {
+            core::arch::asm!(".set push", ".set hardfloat", "cfc1 {v}, $0", ".set pop", v = out(reg) fir)
+        };
+        fir
+    })
+}
+
 /// FCSR and bit 0 of every FPR (the view the guest's Status.FR selects).
 pub fn conditions(guest_fr64: bool) -> FpuConditions {
     with_cu1(guest_fr64, || {

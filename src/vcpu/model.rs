@@ -116,8 +116,6 @@ struct ModelFacts {
     absent_register_reads: u32,
     /// FIR (CP1 control register 0) of the model's FPU.
     fir: u32,
-    /// FCSR bits CTC1 changes.
-    fcsr_write_mask: u32,
 }
 
 /// FIR of QEMU's 24Kf/74Kf (F64, L, W, D, S; PRID 0x93) and 34Kf (PRID 0x95).
@@ -127,8 +125,6 @@ const FIR_34K: u32 = (FIR_24K & !0xff00) | (0x95 << 8);
 const CAUSE_WRITE_MASK_R2: u32 = 0x00c0_0300 | (1 << 27);
 /// IntCtl.VS (bits 9:5), writable on every QEMU MIPS CPU.
 const INT_CTL_VS: u32 = 0x3e0;
-/// QEMU's FCSR write mask for the 24K family's FPU.
-const FCSR_WRITE_MASK_24K: u32 = 0xff83_ffff;
 
 /// MIPS32 Config1 bits.
 const C1_FP: u32 = 1 << 0;
@@ -150,7 +146,6 @@ const KVM_24KC: ModelFacts = ModelFacts {
     watch_pairs: 0,
     absent_register_reads: 0,
     fir: FIR_24K,
-    fcsr_write_mask: FCSR_WRITE_MASK_24K,
 };
 
 const MIPS_24KF: ModelFacts = ModelFacts {
@@ -166,7 +161,6 @@ const MIPS_24KF: ModelFacts = ModelFacts {
     watch_pairs: 8,
     absent_register_reads: !0,
     fir: FIR_24K,
-    fcsr_write_mask: FCSR_WRITE_MASK_24K,
 };
 
 const MIPS_34KF: ModelFacts = ModelFacts {
@@ -464,18 +458,6 @@ impl VcpuModel {
         self.config3().contains(Config3::DSPP)
     }
 
-    /// Vectored interrupts (Config3.VInt): with Cause.IV and IntCtl.VS != 0
-    /// each interrupt line has its own vector.
-    pub fn vectored_interrupts(&self) -> bool {
-        self.config3().contains(Config3::VINT)
-    }
-
-    /// The user-mode privilege levels the model has: KSU = 01 (supervisor)
-    /// exists where KSU's low bit (Status.SM) is writable.
-    pub fn has_supervisor_mode(&self) -> bool {
-        self.facts().status_write_mask & Status::SM.bits() != 0
-    }
-
     /// Status bits the guest may change: the model's mask, without CU1 and
     /// FR when the guest has no FPU. Bits the monitor does not act on (RE,
     /// SR, NMI, TS, MX without DSP) only store, as in QEMU.
@@ -507,11 +489,6 @@ impl VcpuModel {
     /// FIR, the FPU's implementation register.
     pub const fn fir(&self) -> u32 {
         self.facts().fir
-    }
-
-    /// FCSR bits CTC1 changes.
-    pub const fn fcsr_write_mask(&self) -> u32 {
-        self.facts().fcsr_write_mask
     }
 
     /// Whether the guest has UserLocal (CP0 4 select 2, RDHWR $29).
@@ -606,7 +583,8 @@ mod tests {
             assert_eq!(m.int_ctl_reset().0, 0xe000_0000);
             assert_eq!(m.config7().bits(), 0);
             assert!(!m.has_user_local());
-            assert!(m.has_supervisor_mode());
+            // KSU's low bit writable: supervisor mode exists.
+            assert!(m.status_write_mask().contains(Status::SM));
             assert_eq!(CpuName::parse(name.name()), Some(name));
         }
         assert_eq!(CpuName::parse("24kf"), Some(CpuName::Mips24Kf));
